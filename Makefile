@@ -1,0 +1,71 @@
+# Hot Papers. `make run` serves the demo site; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hotpapers
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test install install-dev services chromium demo migrate worker beat bench lint format clean help
+
+help:
+	@echo "make run     serve the demo site on http://$(HOST):$(PORT)/ (SQLite, eager tasks, no server needed)"
+	@echo "make test    the whole suite on real PostgreSQL, Redis, a Celery worker and headless Chromium"
+	@echo "make worker  a Celery worker against REDIS_URL;  make beat  the scheduler"
+	@echo "make bench   the benchmarks under bench/;  make lint  ruff"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# Stamps re-run pip only when a requirements file changed.
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+services:
+	bash .ci/services
+
+chromium:
+	bash .ci/services chromium
+
+test: install-dev services chromium
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest --create-db
+
+worker: install
+	$(VENV)/bin/celery -A hotpapers_site worker --loglevel=INFO -Q default,ingest,social,digests
+
+beat: install
+	$(VENV)/bin/celery -A hotpapers_site beat --loglevel=INFO
+
+bench: install-dev services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/run.py
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf var/ tests/artifacts/ .pytest_cache/

@@ -1,0 +1,183 @@
+"""Daily digests: one post per day listing the papers that drew the most attention."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+
+from papers.models import Paper, Tweet
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("digests:tag-detail", args=[self.slug])
+
+
+class DailyDigestQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see: published, and not dated in the future."""
+        return self.filter(status=DailyDigest.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
+class DailyDigest(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    date = models.DateField(unique=True, help_text="The day whose papers this digest covers.")
+    slug = models.SlugField(max_length=100, unique=True, help_text='URL name, e.g. "hot-papers-2022-01-13".')
+    title = models.CharField(max_length=200)
+    description = models.CharField(max_length=300, blank=True, help_text="One line for search engines and feeds.")
+    tags = models.ManyToManyField(Tag, through="DigestTag", related_name="digests", blank=True)
+    social_image = models.CharField(
+        max_length=300, blank=True, help_text="Path or URL of the image shown when the digest is shared."
+    )
+    intro = MarkdownxField(blank=True, help_text="Markdown shown above the first paper.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    publish_at = models.DateTimeField(null=True, blank=True, help_text="For a scheduled digest: when it goes live.")
+    published_at = models.DateTimeField(null=True, blank=True, help_text="When it went live.")
+    generated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its entries and metrics were computed (the front matter date)."
+    )
+    leading_blank_lines = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Extra blank lines after the front matter in the imported file, kept so exports are exact.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = DailyDigestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date"]
+        get_latest_by = "date"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                name="digest_published_has_published_at",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="scheduled") | models.Q(publish_at__isnull=False),
+                name="digest_scheduled_has_publish_at",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("digests:digest-detail", args=[self.slug])
+
+    def get_markdown_url(self):
+        return reverse("digests:digest-markdown", args=[self.slug])
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class DigestTag(models.Model):
+    digest = models.ForeignKey(DailyDigest, on_delete=models.CASCADE, related_name="digest_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="digest_tags")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["digest", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["digest", "position"], name="digesttag_unique_position"),
+            models.UniqueConstraint(fields=["digest", "tag"], name="digesttag_unique_tag"),
+        ]
+
+    def __str__(self):
+        return f"{self.tag} on {self.digest}"
+
+
+class DigestEntry(models.Model):
+    """One paper in a digest, with what readers were shown.
+
+    A published digest is a historical record. The Paper row holds arXiv's latest
+    metadata; the shown_* fields keep what this digest showed where it differs
+    (empty/null means "same as the paper").
+    """
+
+    digest = models.ForeignKey(DailyDigest, on_delete=models.CASCADE, related_name="entries")
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="digest_entries")
+    position = models.PositiveSmallIntegerField(help_text="Rank in the digest, from 1.")
+    retweets = models.PositiveIntegerField(default=0, help_text="Reposts counted when the digest was built.")
+    favorites = models.PositiveIntegerField(default=0, help_text="Likes counted when the digest was built.")
+    measured_at = models.DateTimeField(null=True, blank=True, help_text="When those counts were read.")
+    note = MarkdownxField(blank=True, help_text="Editor's note in Markdown, shown under the abstract.")
+    shown_title = models.TextField(blank=True, help_text="Title as this digest showed it, if not the paper's.")
+    shown_authors = models.JSONField(
+        null=True, blank=True, help_text="Author names as this digest showed them, if not the paper's."
+    )
+    shown_abstract = models.TextField(blank=True, help_text="Abstract as this digest showed it, if not the paper's.")
+    shown_categories = models.JSONField(
+        null=True, blank=True, help_text="Category codes as this digest showed them, if not the paper's."
+    )
+    tweets = models.ManyToManyField(Tweet, through="DigestEntryTweet", related_name="digest_entries", blank=True)
+
+    class Meta:
+        ordering = ["digest", "position"]
+        verbose_name_plural = "digest entries"
+        constraints = [
+            models.UniqueConstraint(fields=["digest", "position"], name="digestentry_unique_position"),
+            models.UniqueConstraint(fields=["digest", "paper"], name="digestentry_unique_paper"),
+            models.CheckConstraint(condition=models.Q(position__gte=1), name="digestentry_position_from_one"),
+        ]
+
+    def __str__(self):
+        return f"{self.digest.slug} #{self.position}: {self.paper.arxiv_id}"
+
+    # What the entry shows: its own snapshot where it has one, else the paper's.
+    # Callers prefetch paper__authorships__author and paper__paper_categories__category.
+
+    @property
+    def title(self):
+        return self.shown_title or self.paper.title
+
+    @property
+    def abstract(self):
+        return self.shown_abstract or self.paper.abstract
+
+    @property
+    def author_names(self):
+        if self.shown_authors is not None:
+            return list(self.shown_authors)
+        return [a.author.name for a in self.paper.authorships.all()]
+
+    @property
+    def category_codes(self):
+        if self.shown_categories is not None:
+            return list(self.shown_categories)
+        return [pc.category.code for pc in self.paper.paper_categories.all()]
+
+
+class DigestEntryTweet(models.Model):
+    entry = models.ForeignKey(DigestEntry, on_delete=models.CASCADE, related_name="entry_tweets")
+    tweet = models.ForeignKey(Tweet, on_delete=models.PROTECT, related_name="entry_tweets")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["entry", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "position"], name="digestentrytweet_unique_position"),
+            models.UniqueConstraint(fields=["entry", "tweet"], name="digestentrytweet_unique_tweet"),
+        ]
+
+    def __str__(self):
+        return f"{self.tweet} in {self.entry}"

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from markdownx.views import ImageUploadView, MarkdownifyView
+
+from digests.sitemaps import sitemaps
+from hotpapers_site.views import healthz, robots_txt, staff_only
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    # markdownx's views answer anyone by default; previews and uploads are for editors only.
+    path("markdownx/upload/", staff_only(ImageUploadView.as_view()), name="markdownx_upload"),
+    path("markdownx/markdownify/", staff_only(MarkdownifyView.as_view()), name="markdownx_markdownify"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots-txt"),
+    path("healthz", healthz, name="healthz"),
+    path("", include("papers.urls")),
+    path("", include("digests.urls")),
+]

@@ -1,0 +1,45 @@
+"""Site-wide endpoints that belong to no app."""
+
+from functools import wraps
+
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+
+def staff_only(view):
+    """403 for anyone but active staff: an AJAX endpoint has no login page to redirect to."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return HttpResponse("Staff only.", status=403, content_type="text/plain")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@cache_control(max_age=86400)
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /markdownx/",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_GET
+def healthz(request):
+    """Liveness plus a database round trip, for load balancers and monitors."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any database failure means "unhealthy"
+        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    return JsonResponse({"status": "ok"})

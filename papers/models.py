@@ -1,0 +1,192 @@
+"""arXiv papers, their authors and categories, and the social posts that cite them."""
+
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
+ARXIV_PDF_URL = "https://arxiv.org/pdf/{}"
+ARXIV_LIST_URL = "https://arxiv.org/list/{}/recent"
+
+
+class Category(models.Model):
+    code = models.CharField(max_length=32, unique=True, help_text='arXiv code, e.g. "cs.LG".')
+    name = models.CharField(max_length=200, blank=True, help_text='Human name, e.g. "Machine Learning".')
+    group = models.CharField(max_length=100, blank=True, help_text='Top-level group, e.g. "Computer Science".')
+    in_taxonomy = models.BooleanField(
+        default=True,
+        help_text="False when the code was met in data but is missing from arXiv's published taxonomy.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.code
+
+    def get_absolute_url(self):
+        return reverse("papers:category-detail", args=[self.code])
+
+    @property
+    def arxiv_url(self):
+        return ARXIV_LIST_URL.format(self.code)
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=300, unique=True, help_text="Name exactly as arXiv lists it.")
+    slug = models.SlugField(max_length=320, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("papers:author-detail", args=[self.slug])
+
+
+class Paper(models.Model):
+    arxiv_id = models.CharField(
+        max_length=40,
+        unique=True,
+        help_text='Base id without version: "2201.04182" or "hep-th/9901001".',
+    )
+    version = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Latest arXiv version we know.")
+    title = models.TextField(help_text="As arXiv gives it; line-wrap spaces are kept so exports stay exact.")
+    abstract = models.TextField(blank=True)
+    primary_category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="primary_papers"
+    )
+    categories = models.ManyToManyField(Category, through="PaperCategory", related_name="papers", blank=True)
+    authors = models.ManyToManyField(Author, through="Authorship", related_name="papers", blank=True)
+    published = models.DateTimeField(null=True, blank=True, help_text="When version 1 appeared on arXiv.")
+    updated = models.DateTimeField(null=True, blank=True, help_text="When the latest version appeared on arXiv.")
+    comment = models.TextField(blank=True)
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published", "-arxiv_id"]
+        get_latest_by = "published"
+
+    def __str__(self):
+        return f"{self.arxiv_id}: {' '.join(self.title.split())}"
+
+    def get_absolute_url(self):
+        return reverse("papers:paper-detail", args=[self.arxiv_id])
+
+    @property
+    def abs_url(self):
+        return ARXIV_ABS_URL.format(self.arxiv_id)
+
+    @property
+    def pdf_url(self):
+        return ARXIV_PDF_URL.format(self.arxiv_id)
+
+
+class Authorship(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "position"], name="authorship_unique_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.paper.arxiv_id} (#{self.position})"
+
+
+class PaperCategory(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="paper_categories")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="paper_categories")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["paper", "position"]
+        verbose_name_plural = "paper categories"
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "position"], name="papercategory_unique_position"),
+            models.UniqueConstraint(fields=["paper", "category"], name="papercategory_unique_category"),
+        ]
+
+    def __str__(self):
+        return f"{self.paper.arxiv_id} in {self.category.code}"
+
+
+class Tweet(models.Model):
+    """A social post that links to one or more papers, whatever the platform."""
+
+    class Source(models.TextChoices):
+        X = "x", "X / Twitter"
+        BLUESKY = "bluesky", "Bluesky"
+
+    class LearnedVia(models.TextChoices):
+        MARKDOWN = "markdown", "Markdown import"
+        DUMP = "dump", "Uploaded dump"
+        API = "api", "Live API"
+
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.X)
+    external_id = models.CharField(max_length=200, help_text="The post's id on its platform.")
+    learned_via = models.CharField(
+        max_length=16, choices=LearnedVia.choices, help_text="How we first learned of the post."
+    )
+    url = models.URLField(max_length=500)
+    author_handle = models.CharField(max_length=100)
+    author_name = models.CharField(max_length=200, blank=True)
+    lang = models.CharField(max_length=16, blank=True)
+    text_dir = models.CharField(max_length=3, default="ltr", help_text='Text direction of the post: "ltr" or "rtl".')
+    text = models.TextField(blank=True, help_text="Plain text of the post.")
+    text_html = models.TextField(
+        blank=True, help_text="The post's body as its oEmbed HTML gives it (sanitized when shown)."
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
+    retweets = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    quotes = models.PositiveIntegerField(default=0)
+    metrics_at = models.DateTimeField(null=True, blank=True, help_text="When the counters were read.")
+    is_hidden = models.BooleanField(default=False, help_text="Hide spam or off-topic posts from every page.")
+    papers = models.ManyToManyField(Paper, related_name="tweets", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-posted_at"]
+        get_latest_by = "posted_at"
+        verbose_name = "social post"
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="tweet_unique_source_external_id"),
+            models.CheckConstraint(condition=models.Q(text_dir__in=["ltr", "rtl"]), name="tweet_text_dir_valid"),
+        ]
+        indexes = [models.Index(Lower("author_handle"), name="tweet_author_handle_ci")]
+
+    def __str__(self):
+        return f"@{self.author_handle} {self.source}:{self.external_id}"
+
+
+class TweetMetrics(models.Model):
+    """A post's counters at one moment: the popularity history behind rankings."""
+
+    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="metrics")
+    measured_at = models.DateTimeField()
+    retweets = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    quotes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["tweet", "-measured_at"]
+        get_latest_by = "measured_at"
+        verbose_name_plural = "tweet metrics"
+        constraints = [
+            models.UniqueConstraint(fields=["tweet", "measured_at"], name="tweetmetrics_unique_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.tweet} at {self.measured_at:%Y-%m-%d %H:%M}"
