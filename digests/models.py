@@ -1,5 +1,6 @@
 """Daily digests: one post per day listing the papers that drew the most attention."""
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -175,9 +176,56 @@ class DigestEntryTweet(models.Model):
     class Meta:
         ordering = ["entry", "position"]
         constraints = [
+            # No (entry, tweet) uniqueness: the old generator sometimes embedded one post twice in
+            # an entry, and a published digest keeps what it showed. Reader pages show it once.
             models.UniqueConstraint(fields=["entry", "position"], name="digestentrytweet_unique_position"),
-            models.UniqueConstraint(fields=["entry", "tweet"], name="digestentrytweet_unique_tweet"),
         ]
 
     def __str__(self):
         return f"{self.tweet} in {self.entry}"
+
+
+class MarkdownImport(models.Model):
+    """One seed-format Markdown file uploaded in the admin, and what importing it did."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    filename = models.CharField(max_length=255, help_text="Name of the uploaded file.")
+    content = models.TextField(help_text="The uploaded Markdown, exactly as received.")
+    status = models.CharField(
+        max_length=16,
+        choices=Status.choices,
+        default=Status.QUEUED,
+        db_index=True,
+        help_text="Queued and running imports are in the background; a failed one says why in its message.",
+    )
+    message = models.TextField(blank=True, help_text="What the import did, or why it failed (file and line).")
+    digest = models.ForeignKey(
+        DailyDigest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="markdown_imports",
+        help_text="The digest this file created or updated.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who uploaded the file.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the file was uploaded.")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When the import finished or failed.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"

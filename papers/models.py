@@ -190,3 +190,54 @@ class TweetMetrics(models.Model):
 
     def __str__(self):
         return f"{self.tweet} at {self.measured_at:%Y-%m-%d %H:%M}"
+
+
+class IngestRun(models.Model):
+    """One ingestion job's record: what it asked for, what it changed, how it ended.
+
+    Freshness monitoring reads these; an OAI harvest that failed keeps its last resumption
+    token here so the next run resumes from it.
+    """
+
+    class Kind(models.TextChoices):
+        IDS = "ids", "arXiv ids"
+        CATEGORY = "category", "Category window"
+        OAI = "oai", "OAI-PMH harvest"
+        FILE = "file", "Feed file"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(
+        max_length=16,
+        choices=Kind.choices,
+        help_text="What the job ingested: given ids, a category window, an OAI-PMH harvest or a feed file.",
+    )
+    parameters = models.JSONField(default=dict, help_text="What the run was asked for (ids, category, dates, set).")
+    status = models.CharField(
+        max_length=16,
+        choices=Status.choices,
+        default=Status.RUNNING,
+        db_index=True,
+        help_text="Running, succeeded, or failed (the error says why).",
+    )
+    started_at = models.DateTimeField(auto_now_add=True, help_text="When the run began.")
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended; empty while it runs.")
+    pages = models.PositiveIntegerField(default=0, help_text="Response pages stored.")
+    created = models.PositiveIntegerField(default=0, help_text="Papers new to Hot Papers.")
+    updated = models.PositiveIntegerField(default=0, help_text="Papers replaced by a newer arXiv version.")
+    unchanged = models.PositiveIntegerField(default=0, help_text="Papers already stored at this version or newer.")
+    failed = models.PositiveIntegerField(default=0, help_text="Requested ids arXiv did not return.")
+    error = models.TextField(blank=True, help_text="Why the run failed, or which ids arXiv did not return.")
+    resumption_token = models.CharField(
+        max_length=500, blank=True, help_text="OAI-PMH: the token of the next page not yet stored."
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"

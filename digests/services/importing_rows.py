@@ -1,0 +1,224 @@
+"""The rows an imported post writes, each kind in a fixed number of queries whatever the post's size.
+
+Every function here compares what is stored with what is wanted and writes only the difference,
+so importing the same post twice writes nothing the second time (no row changes, ids stay).
+"""
+
+import hashlib
+
+from django.utils.text import slugify
+
+from digests.models import DigestEntry, DigestEntryTweet, DigestTag, Tag
+from digests.postformat import tweet_plain_text
+from papers.models import Authorship, PaperCategory, Tweet
+
+ENTRY_FIELDS = (
+    "paper_id",
+    "retweets",
+    "favorites",
+    "measured_at",
+    "shown_title",
+    "shown_authors",
+    "shown_abstract",
+    "shown_categories",
+)
+# Fields an import fills on a post learned elsewhere, when they are empty there; it never overwrites them.
+TWEET_FILLABLE_FIELDS = ("url", "author_handle", "author_name", "lang", "text", "text_html", "posted_at")
+
+
+def tags_for_names(*, names):
+    """Map each tag name to its Tag, creating the missing ones with a unique slug."""
+    wanted = list(dict.fromkeys(names))
+    if not wanted:
+        return {}
+    found = Tag.objects.in_bulk(wanted, field_name="name")
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        candidates = {name: _slug_candidates(name, fallback_prefix="tag") for name in missing}
+        taken = set(Tag.objects.filter(slug__in=[c[0] for c in candidates.values()]).values_list("slug", flat=True))
+        new_tags = []
+        for name in missing:
+            base, fallback = candidates[name]
+            slug = fallback if base in taken else base
+            taken.add(slug)
+            new_tags.append(Tag(name=name, slug=slug))
+        Tag.objects.bulk_create(new_tags, ignore_conflicts=True)  # a concurrent import may have made them
+        found.update(Tag.objects.in_bulk(missing, field_name="name"))
+    return found
+
+
+def _slug_candidates(name, *, fallback_prefix):
+    """The plain ASCII slug, then one made unique by a hash of the name (names slugify can't spell get that)."""
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    base = slugify(name)[:100]
+    if not base:
+        return f"{fallback_prefix}-{digest}", f"{fallback_prefix}-{digest}"
+    return base, f"{base}-{digest}"
+
+
+def sync_digest_tags(*, digest, tags):
+    """The digest's tags become exactly `tags`, in order; unchanged tags keep their rows."""
+    wanted = [(position, tag.pk) for position, tag in enumerate(tags, start=1)]
+    stored = list(DigestTag.objects.filter(digest=digest).order_by("position").values_list("position", "tag_id"))
+    if stored == wanted:
+        return False
+    DigestTag.objects.filter(digest=digest).delete()
+    DigestTag.objects.bulk_create(DigestTag(digest=digest, tag_id=tag_id, position=pos) for pos, tag_id in wanted)
+    return True
+
+
+def paper_listings(*, papers):
+    """arxiv_id -> (author names, category codes) as stored, in order: two queries for all papers."""
+    by_pk = {paper.pk: paper.arxiv_id for paper in papers}
+    authors = {arxiv_id: [] for arxiv_id in by_pk.values()}
+    categories = {arxiv_id: [] for arxiv_id in by_pk.values()}
+    for paper_id, name in (
+        Authorship.objects.filter(paper_id__in=by_pk)
+        .order_by("paper_id", "position")
+        .values_list("paper_id", "author__name")
+    ):
+        authors[by_pk[paper_id]].append(name)
+    for paper_id, code in (
+        PaperCategory.objects.filter(paper_id__in=by_pk)
+        .order_by("paper_id", "position")
+        .values_list("paper_id", "category__code")
+    ):
+        categories[by_pk[paper_id]].append(code)
+    return authors, categories
+
+
+def tweets_for_posts(*, post_tweets):
+    """Map each tweet id to its Tweet, creating the missing ones and filling empty fields of the others.
+
+    Returns (tweets by id, number created, number filled).
+    """
+    if not post_tweets:
+        return {}, 0, 0
+    found = _stored_tweets(list(post_tweets))
+    missing = [tweet_id for tweet_id in post_tweets if tweet_id not in found]
+    if missing:
+        Tweet.objects.bulk_create(
+            [_new_tweet(post_tweets[tweet_id]) for tweet_id in missing],
+            ignore_conflicts=True,  # a concurrent import may have made them
+        )
+        found.update(_stored_tweets(missing))
+    filled = []
+    for tweet_id, tweet in found.items():
+        if tweet_id in missing:
+            continue
+        wanted = _tweet_values(post_tweets[tweet_id])
+        empty = [name for name in TWEET_FILLABLE_FIELDS if getattr(tweet, name) in ("", None) and wanted[name]]
+        for name in empty:
+            setattr(tweet, name, wanted[name])
+        if empty:
+            filled.append(tweet)
+    if filled:
+        Tweet.objects.bulk_update(filled, TWEET_FILLABLE_FIELDS)
+    return found, len(missing), len(filled)
+
+
+def _stored_tweets(tweet_ids):
+    return {t.external_id: t for t in Tweet.objects.filter(source=Tweet.Source.X, external_id__in=tweet_ids)}
+
+
+def _tweet_values(post_tweet):
+    return {
+        "url": post_tweet.url,
+        "author_handle": post_tweet.author_handle,
+        "author_name": post_tweet.author_name,
+        "lang": post_tweet.lang,
+        "text": tweet_plain_text(post_tweet.text_html),
+        "text_html": post_tweet.text_html,
+        "posted_at": post_tweet.posted_at,
+    }
+
+
+def _new_tweet(post_tweet):
+    return Tweet(
+        source=Tweet.Source.X,
+        external_id=post_tweet.tweet_id,
+        learned_via=Tweet.LearnedVia.MARKDOWN,
+        text_dir=post_tweet.text_dir,
+        **_tweet_values(post_tweet),
+    )
+
+
+def link_tweets_to_papers(*, pairs):
+    """Make sure each (tweet pk, paper pk) pair is linked; writes only the missing links, and counts them."""
+    pairs = set(pairs)
+    if not pairs:
+        return 0
+    through = Tweet.papers.through
+    stored = set(
+        through.objects.filter(
+            tweet_id__in={tweet_id for tweet_id, _ in pairs}, paper_id__in={paper_id for _, paper_id in pairs}
+        ).values_list("tweet_id", "paper_id")
+    )
+    missing = sorted(pairs - stored)
+    if missing:
+        through.objects.bulk_create(
+            [through(tweet_id=tweet_id, paper_id=paper_id) for tweet_id, paper_id in missing], ignore_conflicts=True
+        )
+    return len(missing)
+
+
+def sync_entries(*, digest, rows):
+    """The digest's entries become `rows` (dicts of ENTRY_FIELDS by position), upserted by position.
+
+    An entry keeps its row (and id, and editor's note) while its position holds; entries past the
+    end are deleted, and so is any entry whose paper moves to another position (one paper per digest).
+    Returns (entries by position, number of entries written).
+    """
+    stored = {entry.position: entry for entry in DigestEntry.objects.filter(digest=digest)}
+    position_of_paper = {row["paper_id"]: position for position, row in rows.items()}
+    doomed = [
+        entry
+        for position, entry in stored.items()
+        if position not in rows or position_of_paper.get(entry.paper_id, position) != position
+    ]
+    if doomed:
+        DigestEntry.objects.filter(pk__in=[entry.pk for entry in doomed]).delete()
+        for entry in doomed:
+            del stored[entry.position]
+    to_update, to_create = [], []
+    for position, row in rows.items():
+        entry = stored.get(position)
+        if entry is None:
+            to_create.append(DigestEntry(digest=digest, position=position, **row))
+        elif any(getattr(entry, name) != value for name, value in row.items()):
+            for name, value in row.items():
+                setattr(entry, name, value)
+            to_update.append(entry)
+    if to_update:
+        DigestEntry.objects.bulk_update(to_update, ENTRY_FIELDS)
+    if to_create:
+        DigestEntry.objects.bulk_create(to_create)
+        if any(entry.pk is None for entry in to_create):  # a backend that cannot return ids from bulk inserts
+            to_create = list(DigestEntry.objects.filter(digest=digest, position__in=[e.position for e in to_create]))
+    entries = {**stored, **{entry.position: entry for entry in to_create}}
+    return entries, len(doomed) + len(to_update) + len(to_create)
+
+
+def sync_entry_tweets(*, digest, wanted):
+    """Each entry (by pk) embeds exactly `wanted[pk]` (tweet pks, in order); unchanged entries are left alone."""
+    stored = {}
+    for entry_id, tweet_id, position in (
+        DigestEntryTweet.objects.filter(entry__digest=digest)
+        .order_by("entry_id", "position")
+        .values_list("entry_id", "tweet_id", "position")
+    ):
+        stored.setdefault(entry_id, []).append((position, tweet_id))
+    changed = [
+        entry_id
+        for entry_id in set(stored) | set(wanted)
+        if stored.get(entry_id, []) != list(enumerate(wanted.get(entry_id, []), start=1))
+    ]
+    if not changed:
+        return 0
+    DigestEntryTweet.objects.filter(entry_id__in=changed).delete()
+    DigestEntryTweet.objects.bulk_create(
+        DigestEntryTweet(entry_id=entry_id, tweet_id=tweet_id, position=position)
+        for entry_id in sorted(changed)
+        for position, tweet_id in enumerate(wanted.get(entry_id, []), start=1)
+    )
+    return len(changed)

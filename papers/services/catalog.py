@@ -1,0 +1,56 @@
+"""Authors and categories looked up or created in bulk: a fixed number of queries per call."""
+
+import hashlib
+
+from django.utils.text import slugify
+
+from papers.models import Author, Category
+
+
+def author_slug_candidates(name):
+    """The preferred slug, then a stable fallback that no other name can produce."""
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
+    base = slugify(name)[:300]
+    if not base:  # names in scripts slugify cannot transliterate (e.g. CJK)
+        return f"author-{digest}", f"author-{digest}"
+    return base, f"{base}-{digest}"
+
+
+def authors_for_names(*, names):
+    """Map each name to its Author, creating the missing ones (one Author per distinct name)."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    found = Author.objects.in_bulk(wanted, field_name="name")
+    missing = [name for name in wanted if name not in found]
+    if missing:
+        # Names are sorted, so of two names with the same slug the first keeps the short one; a
+        # row whose slug (or name, from a concurrent worker) is taken is skipped, then retried
+        # below with its fallback slug. No query asks which slugs exist.
+        candidates = {name: author_slug_candidates(name) for name in missing}
+        Author.objects.bulk_create(
+            [Author(name=name, slug=candidates[name][0]) for name in missing], ignore_conflicts=True
+        )
+        found.update(Author.objects.in_bulk(missing, field_name="name"))
+        lost = [name for name in missing if name not in found]
+        if lost:
+            Author.objects.bulk_create(
+                [Author(name=name, slug=candidates[name][1]) for name in lost], ignore_conflicts=True
+            )
+            found.update(Author.objects.in_bulk(lost, field_name="name"))
+    return found
+
+
+def categories_for_codes(*, codes):
+    """Map each code to its Category; codes missing from the taxonomy are created and flagged."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    found = Category.objects.in_bulk(wanted, field_name="code")
+    missing = [code for code in wanted if code not in found]
+    if missing:
+        Category.objects.bulk_create(
+            [Category(code=code, in_taxonomy=False) for code in missing], ignore_conflicts=True
+        )
+        found.update(Category.objects.in_bulk(missing, field_name="code"))
+    return found
