@@ -54,23 +54,30 @@ _MARKDOWN_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
     "img": {"src", "alt", "title", "width", "height"},
-    "td": {"align"},
-    "th": {"align"},
+    # Python-Markdown aligns table columns with style="text-align: ..."; only that property survives.
+    "td": {"align", "style"},
+    "th": {"align", "style"},
     "ol": {"start"},
 }
 _POST_TAGS = {"a", "br", "p", "span"}
 _POST_ATTRIBUTES = {"a": {"href"}, "p": {"lang", "dir"}}
+_STYLE_PROPERTIES = {"text-align"}
 _URL_SCHEMES = {"http", "https", "mailto"}
 
 
 def render_markdown(text):
     """Markdown to safe HTML: raw HTML in the source is sanitized, never trusted."""
-    html = markdown.markdown(text or "", extensions=settings.MARKDOWNX_MARKDOWN_EXTENSIONS)
+    return sanitize_markdown_html(markdown.markdown(text or "", extensions=settings.MARKDOWNX_MARKDOWN_EXTENSIONS))
+
+
+def sanitize_markdown_html(html):
+    """HTML as Markdown produces it, reduced to what Markdown can express (no scripts, styles or handlers)."""
     return nh3.clean(
         html,
         tags=_MARKDOWN_TAGS,
         attributes=_MARKDOWN_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,
+        filter_style_properties=_STYLE_PROPERTIES,
         link_rel="nofollow noopener noreferrer",
     )
 

@@ -1,8 +1,10 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
-from markdownx.views import ImageUploadView, MarkdownifyView
 
+from digests.markdownx_views import ImageUploadView, MarkdownifyView
 from digests.sitemaps import sitemaps
 from hotpapers_site.views import healthz, robots_txt, staff_only
 
@@ -17,3 +19,7 @@ urlpatterns = [
     path("", include("papers.urls")),
     path("", include("digests.urls")),
 ]
+
+if settings.DEBUG:
+    # Development only: production serves MEDIA_ROOT from the web server or object storage.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,146 @@
+"""Admin for digests: editors curate entries, annotate them in Markdown (markdownx, with a live
+preview through the staff-only /markdownx/markdownify/) and schedule or publish.
+
+Publishing and rebuilding change more than one row and belong to digests.services; their
+actions come with those services.
+"""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html
+from markdownx.models import MarkdownxField
+from markdownx.widgets import AdminMarkdownxWidget
+
+from papers.admin import EditorAdmin, EditorInline, arxiv_links, short
+
+from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag, Tag
+
+MARKDOWNX_WIDGETS = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
+
+
+@admin.register(Tag)
+class TagAdmin(EditorAdmin):
+    list_display = ["name", "slug", "digest_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    help_texts = {
+        "name": 'Topic as readers see it, e.g. "Machine Learning".',
+        "slug": "Used in the tag's URL, /tags/<slug>/. Filled from the name; keep it stable.",
+    }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(digest_count=Count("digest_tags"))
+
+    @admin.display(description="digests", ordering="digest_count")
+    def digest_count(self, obj):
+        return obj.digest_count
+
+
+class DigestTagInline(EditorInline, admin.TabularInline):
+    model = DigestTag
+    fields = ["position", "tag"]
+    autocomplete_fields = ["tag"]
+    ordering = ["position"]
+    extra = 0
+    help_texts = {"tag": "Search by name; add a missing tag with the + button.", "position": "Order, from 1."}
+
+
+class DigestEntryInline(EditorInline, admin.StackedInline):
+    """The digest's papers in order; snapshots and embedded posts are edited on each entry's own page."""
+
+    model = DigestEntry
+    fields = [("position", "paper"), ("retweets", "favorites", "measured_at"), "note"]
+    autocomplete_fields = ["paper"]
+    formfield_overrides = MARKDOWNX_WIDGETS
+    ordering = ["position"]
+    show_change_link = True
+    extra = 0
+    help_texts = {"paper": "Search by arXiv id, title or author."}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("digest", "paper")
+
+
+@admin.register(DailyDigest)
+class DailyDigestAdmin(EditorAdmin):
+    list_display = ["date", "title", "status", "publish_at", "published_at", "entry_count", "site_link"]
+    list_filter = ["status"]
+    date_hierarchy = "date"
+    search_fields = ["title", "slug", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["created_at", "modified_at"]
+    formfield_overrides = MARKDOWNX_WIDGETS
+    inlines = [DigestTagInline, DigestEntryInline]
+    fieldsets = [
+        (None, {"fields": ["date", "title", "slug", "description", "intro"]}),
+        ("Publishing", {"fields": ["status", ("publish_at", "published_at"), "generated_at"]}),
+        ("Sharing", {"fields": ["social_image"]}),
+        ("Record", {"classes": ["collapse"], "fields": [("created_at", "modified_at"), "leading_blank_lines"]}),
+    ]
+    help_texts = {
+        "title": 'Headline, e.g. "Hot Papers 2022-01-13".',
+        "status": "Draft: editors only. Scheduled: goes live at its publish time. Published: public.",
+        "created_at": "When this digest was first stored.",
+        "modified_at": "When it last changed.",
+    }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+
+    @admin.display(description="entries", ordering="entry_count")
+    def entry_count(self, obj):
+        return obj.entry_count
+
+    @admin.display(description="on site")
+    def site_link(self, obj):
+        return format_html('<a href="{}">view</a>', obj.get_absolute_url())
+
+
+class DigestEntryTweetInline(EditorInline, admin.TabularInline):
+    model = DigestEntryTweet
+    fields = ["position", "tweet"]
+    autocomplete_fields = ["tweet"]
+    ordering = ["position"]
+    extra = 0
+    help_texts = {"tweet": "Search by handle, text or post id.", "position": "Order of the embedded posts, from 1."}
+
+
+@admin.register(DigestEntry)
+class DigestEntryAdmin(EditorAdmin):
+    list_display = ["__str__", "short_title", "retweets", "favorites", "post_count"]
+    list_select_related = ["digest", "paper"]
+    list_filter = ["digest__status"]
+    date_hierarchy = "digest__date"
+    search_fields = ["paper__arxiv_id", "paper__title", "shown_title", "digest__title", "digest__slug"]
+    autocomplete_fields = ["digest", "paper"]
+    readonly_fields = ["paper_links"]
+    formfield_overrides = MARKDOWNX_WIDGETS
+    inlines = [DigestEntryTweetInline]
+    fieldsets = [
+        (None, {"fields": ["digest", "position", "paper", "paper_links", "note"]}),
+        ("Metrics shown", {"fields": [("retweets", "favorites"), "measured_at"]}),
+        (
+            "As shown (only where it differs from the paper's current metadata)",
+            {"classes": ["collapse"], "fields": ["shown_title", "shown_authors", "shown_abstract", "shown_categories"]},
+        ),
+    ]
+    help_texts = {
+        "digest": "The digest this entry belongs to.",
+        "paper": "Search by arXiv id, title or author.",
+        "paper_links": "The paper on arXiv (abstract, PDF) and on this site.",
+    }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(post_count=Count("entry_tweets"))
+
+    @admin.display(description="title")
+    def short_title(self, obj):
+        return short(obj.title)
+
+    @admin.display(description="posts", ordering="post_count")
+    def post_count(self, obj):
+        return obj.post_count
+
+    @admin.display(description="paper links")
+    def paper_links(self, obj):
+        return arxiv_links(obj.paper) if obj.pk else "—"

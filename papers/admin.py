@@ -1,0 +1,266 @@
+"""Admin for papers, authors, categories and social posts.
+
+Every changelist states its joins and counts in get_queryset, so its query count does not
+grow with its rows. Fields whose model field has no help_text get one from the admin's
+help_texts (see EditorAdmin).
+"""
+
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
+from .services.arxiv_ingest import arxiv_ingest_enqueue
+
+
+class EditorAdmin(admin.ModelAdmin):
+    """This project's ModelAdmin defaults.
+
+    help_texts = {field: text} explains fields the model leaves unexplained; they go to the
+    form factory's Meta.help_texts, which Django also reads for read-only fields.
+    """
+
+    help_texts = {}
+
+    def get_queryset(self, request):
+        # Meta.ordering is ignored once a subclass annotates a count (GROUP BY); state it so
+        # autocomplete answers stay ordered.
+        queryset = super().get_queryset(request)
+        return queryset if queryset.query.order_by else queryset.order_by(*self.model._meta.ordering)
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs.setdefault("help_texts", self.help_texts)
+        return super().get_form(request, obj, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Django 6 assumes https for a URL typed without a scheme; opt in now.
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class EditorInline:
+    """help_texts for inlines, as on EditorAdmin; mix into TabularInline or StackedInline."""
+
+    help_texts = {}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("help_texts", self.help_texts)
+        return super().get_formset(request, obj, **kwargs)
+
+
+def short(text, length=80):
+    return Truncator(" ".join((text or "").split())).chars(length)
+
+
+def arxiv_links(paper):
+    return format_html(
+        '<a href="{}">abs</a> · <a href="{}">pdf</a> · <a href="{}">site</a>',
+        paper.abs_url,
+        paper.pdf_url,
+        paper.get_absolute_url(),
+    )
+
+
+@admin.register(Category)
+class CategoryAdmin(EditorAdmin):
+    list_display = ["code", "name", "group", "in_taxonomy", "paper_count"]
+    list_filter = ["group", "in_taxonomy"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["paper_count"]
+    help_texts = {"paper_count": "Papers listed in this category, as primary or not."}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(paper_count=Count("paper_categories"))
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, obj):
+        return getattr(obj, "paper_count", 0)
+
+
+@admin.register(Author)
+class AuthorAdmin(EditorAdmin):
+    list_display = ["name", "slug", "paper_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    help_texts = {"slug": "Used in the author's URL, /authors/<slug>/. Filled from the name; keep it stable."}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(paper_count=Count("authorships"))
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, obj):
+        return obj.paper_count
+
+
+class AuthorshipInline(EditorInline, admin.TabularInline):
+    model = Authorship
+    fields = ["position", "author"]
+    autocomplete_fields = ["author"]
+    ordering = ["position"]
+    extra = 0
+    help_texts = {
+        "author": "Search by name; add a missing author with the + button.",
+        "position": "Order in the author list, from 1.",
+    }
+
+
+class PaperCategoryInline(EditorInline, admin.TabularInline):
+    model = PaperCategory
+    fields = ["position", "category"]
+    autocomplete_fields = ["category"]
+    ordering = ["position"]
+    extra = 0
+    help_texts = {
+        "category": "An arXiv category the paper is listed in.",
+        "position": "Order as arXiv lists the categories, from 1.",
+    }
+
+
+@admin.register(Paper)
+class PaperAdmin(EditorAdmin):
+    list_display = ["arxiv_id", "short_title", "primary_category", "published", "version", "post_count", "links"]
+    list_select_related = ["primary_category"]
+    list_filter = ["primary_category__group"]
+    search_fields = ["arxiv_id", "title", "authors__name"]
+    date_hierarchy = "published"
+    autocomplete_fields = ["primary_category"]
+    readonly_fields = ["links", "created_at", "modified_at"]
+    inlines = [AuthorshipInline, PaperCategoryInline]
+    fieldsets = [
+        (None, {"fields": ["arxiv_id", "version", "title", "primary_category", "links"]}),
+        ("Dates", {"fields": [("published", "updated"), ("created_at", "modified_at")]}),
+        ("Content", {"fields": ["abstract", "comment", "journal_ref", "doi"]}),
+    ]
+    help_texts = {
+        "abstract": "As arXiv gives it.",
+        "primary_category": "The category arXiv lists first; normally also first in the categories below.",
+        "comment": "The authors' arXiv comment (pages, figures, venue).",
+        "journal_ref": "Journal reference, once the paper is published.",
+        "doi": 'DOI without the resolver prefix, e.g. "10.1000/xyz123".',
+        "links": "The paper on arXiv (abstract, PDF) and on this site.",
+        "created_at": "When this paper was first stored here.",
+        "modified_at": "When this row last changed.",
+    }
+
+    actions = ["refresh_from_arxiv"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(post_count=Count("tweets"))
+
+    @admin.action(description="Refresh metadata from arXiv", permissions=["change"])
+    def refresh_from_arxiv(self, request, queryset):
+        ids = arxiv_ingest_enqueue(ids=list(queryset.values_list("arxiv_id", flat=True)))
+        self.message_user(
+            request,
+            f"Queued a refresh of {len(ids)} paper{'' if len(ids) == 1 else 's'} from arXiv; "
+            "a newer version replaces the metadata. Ingest runs show the result.",
+            messages.SUCCESS,
+        )
+
+    @admin.display(description="title", ordering="title")
+    def short_title(self, obj):
+        return short(obj.title)
+
+    @admin.display(description="posts", ordering="post_count")
+    def post_count(self, obj):
+        return obj.post_count
+
+    @admin.display(description="links")
+    def links(self, obj):
+        return arxiv_links(obj) if obj.pk else "—"
+
+
+@admin.register(Tweet)
+class TweetAdmin(EditorAdmin):
+    list_display = [
+        "__str__",
+        "short_text",
+        "source",
+        "posted_at",
+        "retweets",
+        "likes",
+        "replies",
+        "quotes",
+        "paper_count",
+        "is_hidden",
+    ]
+    list_editable = ["is_hidden"]
+    list_filter = ["source", "is_hidden", "learned_via", "lang"]
+    search_fields = ["text", "author_handle", "author_name", "=external_id"]
+    date_hierarchy = "posted_at"
+    autocomplete_fields = ["papers"]
+    readonly_fields = ["created_at"]
+    actions = ["hide_posts", "show_posts"]
+    fieldsets = [
+        (None, {"fields": ["source", "external_id", "learned_via", "url", "is_hidden"]}),
+        ("Author", {"fields": ["author_handle", "author_name"]}),
+        ("Post", {"fields": ["posted_at", "lang", "text_dir", "text", "text_html", "papers"]}),
+        ("Counters", {"fields": [("retweets", "likes", "replies", "quotes"), "metrics_at", "created_at"]}),
+    ]
+    help_texts = {
+        "source": "The platform the post lives on.",
+        "url": "Link to the post on its platform.",
+        "author_handle": 'Handle without the "@".',
+        "author_name": "Display name of the account.",
+        "lang": 'Language code the platform gives, e.g. "en".',
+        "posted_at": "When the post was published.",
+        "retweets": "Reposts when the counters were last read.",
+        "likes": "Likes when the counters were last read.",
+        "replies": "Replies when the counters were last read.",
+        "quotes": "Quote posts when the counters were last read.",
+        "papers": "The arXiv papers the post links to.",
+        "created_at": "When we first stored the post.",
+    }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(paper_count=Count("papers"))
+
+    @admin.display(description="text")
+    def short_text(self, obj):
+        return short(obj.text, 60)
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, obj):
+        return obj.paper_count
+
+    # One column on the selected rows and no rule around it: nothing a service would add.
+    @admin.action(description="Hide selected posts", permissions=["change"])
+    def hide_posts(self, request, queryset):
+        count = queryset.update(is_hidden=True)
+        self.message_user(request, f"Hid {count} post(s).")
+
+    @admin.action(description="Show selected posts", permissions=["change"])
+    def show_posts(self, request, queryset):
+        count = queryset.update(is_hidden=False)
+        self.message_user(request, f"Showed {count} post(s).")
+
+
+@admin.register(TweetMetrics)
+class TweetMetricsAdmin(EditorAdmin):
+    """Snapshots are history: they can be added or deleted, not rewritten."""
+
+    list_display = ["tweet", "measured_at", "retweets", "likes", "replies", "quotes"]
+    list_select_related = ["tweet"]
+    list_filter = ["tweet__source"]
+    search_fields = ["tweet__author_handle", "=tweet__external_id"]
+    date_hierarchy = "measured_at"
+    autocomplete_fields = ["tweet"]
+    help_texts = {
+        "tweet": "The post these counters belong to.",
+        "measured_at": "When the counters were read.",
+        "retweets": "Reposts counted at that time.",
+        "likes": "Likes counted at that time.",
+        "replies": "Replies counted at that time.",
+        "quotes": "Quote posts counted at that time.",
+    }
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["tweet", "measured_at", "retweets", "likes", "replies", "quotes"]
+
+
+from . import admin_ingest  # noqa: E402, F401  (the ingestion pages, kept in their own module)

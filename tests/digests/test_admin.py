@@ -1,0 +1,196 @@
+import datetime as dt
+import re
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from digests.models import DailyDigest, DigestEntry, DigestTag, Tag
+from tests.admin_utils import fields_without_help_text
+from tests.digests.factories import DailyDigestFactory, DigestEntryFactory, TagFactory
+from tests.papers.factories import PaperFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Tag, DailyDigest, DigestEntry]
+
+
+def changelist(model):
+    return reverse(f"admin:digests_{model._meta.model_name}_changelist")
+
+
+def change_page(obj):
+    return reverse(f"admin:digests_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+@pytest.fixture
+def digest():
+    digest = DailyDigestFactory(date=dt.date(2022, 1, 13), intro="Today's *hottest* papers.")
+    DigestTag.objects.create(digest=digest, tag=TagFactory(name="Machine Learning"), position=1)
+    for position in (1, 2):
+        DigestEntryFactory(digest=digest, position=position, note=f"Note {position}", with_tweets=2)
+    return digest
+
+
+def make_digests(count):
+    for _ in range(count):
+        digest = DailyDigestFactory()
+        DigestTag.objects.create(digest=digest, tag=TagFactory(name="Shared"), position=1)
+        DigestEntryFactory(digest=digest, position=1, with_tweets=1)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_changelist_lists_its_rows(admin_client, digest, model):
+    response = admin_client.get(changelist(model))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_add_page_renders(admin_client, model):
+    assert admin_client.get(reverse(f"admin:digests_{model._meta.model_name}_add")).status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_change_page_renders(admin_client, digest, model):
+    assert admin_client.get(change_page(model.objects.first())).status_code == 200
+
+
+def test_digest_changelist_shows_status_dates_and_entry_count(admin_client, digest):
+    response = admin_client.get(changelist(DailyDigest))
+
+    (row,) = response.context["cl"].result_list
+    assert row.entry_count == 2
+    content = response.content.decode()
+    assert "Hot Papers 2022-01-13" in content
+    assert "Published" in content
+    assert digest.get_absolute_url() in content
+
+
+def test_digest_changelist_filters_by_status_and_searches_titles(admin_client, digest):
+    draft = DailyDigestFactory(draft=True, title="Quiet day")
+
+    by_status = admin_client.get(changelist(DailyDigest), {"status__exact": "draft"})
+    by_title = admin_client.get(changelist(DailyDigest), {"q": "2022-01-13"})
+
+    assert list(by_status.context["cl"].result_list) == [draft]
+    assert list(by_title.context["cl"].result_list) == [digest]
+
+
+def test_digest_change_page_edits_intro_and_notes_with_markdownx(admin_client, digest):
+    content = admin_client.get(change_page(digest)).content.decode()
+
+    # The intro, both entries' notes, and the notes of the inline's blank template form.
+    assert content.count('class="markdownx"') == 4
+    assert re.search(r'<textarea name="intro"[^>]*class="[^"]*markdownx-editor', content)
+    assert re.search(r'<textarea name="entries-0-note"[^>]*class="[^"]*markdownx-editor', content)
+    assert 'class="markdownx-preview"' in content
+    assert 'data-markdownx-urls-path="/markdownx/markdownify/"' in content
+    assert 'data-markdownx-upload-urls-path="/markdownx/upload/"' in content
+    assert "markdownx/js/markdownx" in content
+    assert "Today&#x27;s *hottest* papers." in content
+
+
+def test_digest_change_page_has_ordered_inlines_and_view_on_site(admin_client, digest):
+    content = admin_client.get(change_page(digest)).content.decode()
+
+    assert 'name="digest_tags-0-tag"' in content
+    assert 'name="entries-0-paper"' in content
+    assert content.index("Note 1") < content.index("Note 2")
+    assert "View on site" in content
+
+
+def test_entry_change_page_embeds_posts_inline_with_autocomplete(admin_client, digest):
+    entry = digest.entries.first()
+    content = admin_client.get(change_page(entry)).content.decode()
+
+    assert 'name="entry_tweets-0-tweet"' in content
+    assert 'name="entry_tweets-1-tweet"' in content
+    assert "admin-autocomplete" in content
+    assert entry.paper.abs_url in content
+    assert 'class="markdownx"' in content
+
+
+def test_entry_search_finds_papers_by_arxiv_id(admin_client, digest):
+    entry = digest.entries.first()
+    response = admin_client.get(changelist(DigestEntry), {"q": entry.paper.arxiv_id})
+
+    assert list(response.context["cl"].result_list) == [entry]
+
+
+def test_paper_autocomplete_answers_for_the_entry_inline(admin_client, digest):
+    paper = PaperFactory(title="Attention Is Still All You Need")
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "Still All", "app_label": "digests", "model_name": "digestentry", "field_name": "paper"},
+    )
+
+    assert [r["id"] for r in response.json()["results"]] == [str(paper.pk)]
+
+
+def test_adding_a_draft_digest_through_the_admin_saves_it(admin_client):
+    response = admin_client.post(
+        reverse("admin:digests_dailydigest_add"),
+        {
+            "date": "2022-02-01",
+            "title": "Hot Papers 2022-02-01",
+            "slug": "hot-papers-2022-02-01",
+            "intro": "Hello **editors**.",
+            "status": "draft",
+            "leading_blank_lines": "0",
+            "digest_tags-TOTAL_FORMS": "0",
+            "digest_tags-INITIAL_FORMS": "0",
+            "entries-TOTAL_FORMS": "0",
+            "entries-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert DailyDigest.objects.get(slug="hot-papers-2022-02-01").intro == "Hello **editors**."
+
+
+def test_a_published_digest_without_a_publish_time_is_refused_on_the_form(admin_client):
+    response = admin_client.post(
+        reverse("admin:digests_dailydigest_add"),
+        {
+            "date": "2022-02-02",
+            "title": "Hot Papers 2022-02-02",
+            "slug": "hot-papers-2022-02-02",
+            "status": "published",
+            "leading_blank_lines": "0",
+            "digest_tags-TOTAL_FORMS": "0",
+            "digest_tags-INITIAL_FORMS": "0",
+            "entries-TOTAL_FORMS": "0",
+            "entries-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert not DailyDigest.objects.filter(slug="hot-papers-2022-02-02").exists()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_changelist_query_count_does_not_grow_with_rows(admin_client, model):
+    def queries_for_changelist():
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client.get(changelist(model)).status_code == 200
+        return len(ctx.captured_queries)
+
+    make_digests(3)
+    few = queries_for_changelist()
+    make_digests(17)
+    many = queries_for_changelist()
+
+    assert many == few
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_field_an_editor_sees_has_help_text(rf, admin_user, digest, model):
+    request = rf.get("/")
+    request.user = admin_user
+
+    assert fields_without_help_text(admin.site._registry[model], request, model.objects.first()) == []

@@ -1,0 +1,212 @@
+import datetime as dt
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from papers.models import Author, Category, IngestRun, Paper, Tweet, TweetMetrics
+from papers.taxonomy import sync_taxonomy
+from tests.admin_utils import fields_without_help_text
+from tests.papers.factories import PaperFactory, TweetFactory
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Category, Author, Paper, Tweet, TweetMetrics]
+
+
+def changelist(model):
+    return reverse(f"admin:papers_{model._meta.model_name}_changelist")
+
+
+@pytest.fixture(autouse=True)
+def taxonomy():
+    # Migrations load it, but a transactional test's flush empties the table of a reused test database.
+    sync_taxonomy(Category)
+
+
+def make_rows(count):
+    """count papers with authors and categories, each cited by a post that has a metrics snapshot."""
+    for _ in range(count):
+        paper = PaperFactory(with_authors=2, with_categories=["cs.LG", "stat.ML"])
+        tweet = TweetFactory()
+        tweet.papers.add(paper)
+        TweetMetrics.objects.create(tweet=tweet, measured_at=dt.datetime(2022, 1, 13, 12, tzinfo=dt.UTC), likes=5)
+
+
+@pytest.fixture
+def paper():
+    return PaperFactory(
+        arxiv_id="2201.04182",
+        title="Time Series  Forecasting\n  with Transformers",
+        with_authors=2,
+        with_categories=["cs.LG", "stat.ML"],
+    )
+
+
+@pytest.fixture
+def tweet(paper):
+    tweet = TweetFactory(author_handle="hardmaru", text="Transformers for forecasting, finally explained")
+    tweet.papers.add(paper)
+    TweetMetrics.objects.create(tweet=tweet, measured_at=dt.datetime(2022, 1, 13, 12, tzinfo=dt.UTC), likes=42)
+    return tweet
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_changelist_lists_its_rows(admin_client, tweet, model):
+    response = admin_client.get(changelist(model))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 1
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_add_page_renders(admin_client, model):
+    response = admin_client.get(reverse(f"admin:papers_{model._meta.model_name}_add"))
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_every_change_page_renders(admin_client, tweet, model):
+    obj = model.objects.first()
+    response = admin_client.get(reverse(f"admin:papers_{model._meta.model_name}_change", args=[obj.pk]))
+
+    assert response.status_code == 200
+
+
+def test_paper_change_page_shows_ordered_authors_categories_and_links(admin_client, paper):
+    response = admin_client.get(reverse("admin:papers_paper_change", args=[paper.pk]))
+    content = response.content.decode()
+
+    authors = [a.author.name for a in paper.authorships.order_by("position")]
+    assert content.index(authors[0]) < content.index(authors[1])
+    assert "https://arxiv.org/abs/2201.04182" in content
+    assert "https://arxiv.org/pdf/2201.04182" in content
+    assert paper.get_absolute_url() in content
+    assert 'name="authorships-0-author"' in content
+    assert 'name="paper_categories-0-category"' in content
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("2201.04182", True), ("forecasting", True), ("Ada Lovelace", True), ("nothing like it", False)],
+)
+def test_paper_search_covers_id_title_and_authors(admin_client, paper, query, expected):
+    PaperFactory(title="Unrelated")
+    response = admin_client.get(changelist(Paper), {"q": query})
+
+    assert (paper in response.context["cl"].result_list) is expected
+
+
+@pytest.mark.parametrize(("query", "expected"), [("hardmaru", True), ("finally explained", True), ("zzz", False)])
+def test_post_search_covers_handle_and_text(admin_client, tweet, query, expected):
+    TweetFactory(author_handle="someone", text="Other words")
+    response = admin_client.get(changelist(Tweet), {"q": query})
+
+    assert (tweet in response.context["cl"].result_list) is expected
+
+
+def test_category_search_and_paper_count(admin_client, paper):
+    response = admin_client.get(changelist(Category), {"q": "stat.ML"})
+
+    rows = list(response.context["cl"].result_list)
+    assert [c.code for c in rows] == ["stat.ML"]
+    assert rows[0].paper_count == 1
+    assert "Machine Learning" in response.content.decode()
+
+
+def test_category_autocomplete_answers_for_the_paper_form(admin_client):
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"term": "cs.L", "app_label": "papers", "model_name": "papercategory", "field_name": "category"},
+    )
+
+    assert response.status_code == 200
+    assert "cs.LG" in [r["text"] for r in response.json()["results"]]
+
+
+def test_post_filters_by_source_hidden_and_learned_via(admin_client, tweet):
+    hidden = TweetFactory(is_hidden=True, learned_via=Tweet.LearnedVia.API)
+
+    response = admin_client.get(changelist(Tweet), {"is_hidden__exact": "1", "learned_via__exact": "api"})
+
+    assert list(response.context["cl"].result_list) == [hidden]
+
+
+def test_hide_and_show_actions_change_only_the_selected_posts(admin_client):
+    chosen, other = TweetFactory(), TweetFactory()
+
+    response = admin_client.post(changelist(Tweet), {"action": "hide_posts", "_selected_action": [chosen.pk]})
+    assert response.status_code == 302
+    chosen.refresh_from_db()
+    other.refresh_from_db()
+    assert (chosen.is_hidden, other.is_hidden) == (True, False)
+
+    admin_client.post(changelist(Tweet), {"action": "show_posts", "_selected_action": [chosen.pk]})
+    chosen.refresh_from_db()
+    assert chosen.is_hidden is False
+
+
+def test_metrics_snapshots_are_read_only_once_stored(admin_client, tweet):
+    snapshot = tweet.metrics.get()
+    response = admin_client.get(reverse("admin:papers_tweetmetrics_change", args=[snapshot.pk]))
+
+    assert 'name="likes"' not in response.content.decode()
+    assert "42" in response.content.decode()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_changelist_query_count_does_not_grow_with_rows(admin_client, model):
+    def queries_for_changelist():
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client.get(changelist(model)).status_code == 200
+        return len(ctx.captured_queries)
+
+    make_rows(3)
+    few = queries_for_changelist()
+    make_rows(17)
+    many = queries_for_changelist()
+
+    assert many == few
+
+
+@pytest.mark.parametrize("model", [*MODELS, IngestRun], ids=lambda m: m.__name__)
+def test_every_field_an_editor_sees_has_help_text(rf, admin_user, model):
+    request = rf.get("/")
+    request.user = admin_user
+
+    assert fields_without_help_text(admin.site._registry[model], request) == []
+
+
+def test_author_slug_is_prepopulated_from_the_name(admin_client):
+    response = admin_client.get(reverse("admin:papers_author_add"))
+
+    assert "&quot;#id_slug&quot;" in response.content.decode()
+
+
+def test_ingest_runs_are_listed_and_shown_but_not_written_in_the_admin(admin_client):
+    run = IngestRun.objects.create(kind=IngestRun.Kind.IDS, parameters={"ids": ["2201.04182"]}, created=1)
+
+    listed = admin_client.get(changelist(IngestRun))
+    shown = admin_client.get(reverse("admin:papers_ingestrun_change", args=[run.pk]))
+
+    assert list(listed.context["cl"].result_list) == [run]
+    assert shown.status_code == 200
+    assert "2201.04182" in shown.content.decode()
+    assert admin_client.get(reverse("admin:papers_ingestrun_add")).url == "/admin/papers/ingestrun/ingest/"
+    assert admin_client.post(reverse("admin:papers_ingestrun_change", args=[run.pk]), {}).status_code == 403
+
+
+def test_ingest_run_changelist_query_count_does_not_grow_with_rows(admin_client):
+    def queries_for_changelist():
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin_client.get(changelist(IngestRun)).status_code == 200
+        return len(ctx.captured_queries)
+
+    IngestRun.objects.bulk_create([IngestRun(kind=IngestRun.Kind.OAI) for _ in range(3)])
+    few = queries_for_changelist()
+    IngestRun.objects.bulk_create([IngestRun(kind=IngestRun.Kind.OAI) for _ in range(17)])
+
+    assert queries_for_changelist() == few
