@@ -1,25 +1,104 @@
-"""Reads of digests for readers: every page's queries are stated here, once."""
+"""Reads of digests for readers: every page's queries are stated here, once.
 
-from django.db.models import Prefetch
+Each function returns querysets or objects whose rendering costs a fixed number of
+queries, whatever the number of digests, entries, authors or posts on the page.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 
-from .models import DailyDigest, DigestEntry, DigestEntryTweet
+from papers.models import Author, Authorship, Category, PaperCategory
+
+from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag
+
+LISTING_TOP_ENTRIES = 3
+
+
+def digests_for_listing():
+    """Published digests, newest first, each with its paper count and its top entries.
+
+    Queries: the page of digests (paper count annotated) + one for the top entries
+    of all of them (a sliced Prefetch: a window function per digest).
+    """
+    top_entries = DigestEntry.objects.select_related("paper").order_by("position")[:LISTING_TOP_ENTRIES]
+    return (
+        DailyDigest.objects.published()
+        .annotate(paper_count=Count("entries"))
+        .prefetch_related(Prefetch("entries", queryset=top_entries, to_attr="top_entries"))
+        .order_by("-date")
+    )
 
 
 def entries_for_display():
-    """Entries with everything a digest page shows, in a fixed number of queries."""
+    """Entries with everything a digest page shows, in a fixed number of queries.
+
+    Queries: entries with their papers, authorships with authors, paper categories
+    with categories, and the visible embedded posts (hidden posts never leave the database).
+    """
     visible_tweets = DigestEntryTweet.objects.filter(tweet__is_hidden=False).select_related("tweet")
     return DigestEntry.objects.select_related("paper").prefetch_related(
-        "paper__authorships__author",
-        "paper__paper_categories__category",
+        Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")),
+        Prefetch("paper__paper_categories", queryset=PaperCategory.objects.select_related("category")),
         Prefetch("entry_tweets", queryset=visible_tweets),
     )
 
 
 def digest_with_entries(*, slug, queryset=None):
-    """A published digest by slug with its entries ready to render (404 if not public)."""
+    """A published digest by slug with its tags and entries ready to render (404 if not public)."""
     queryset = DailyDigest.objects.published() if queryset is None else queryset
     return get_object_or_404(
-        queryset.prefetch_related("tags", Prefetch("entries", queryset=entries_for_display())),
+        queryset.prefetch_related(
+            Prefetch("digest_tags", queryset=DigestTag.objects.select_related("tag")),
+            Prefetch("entries", queryset=entries_for_display()),
+        ),
         slug=slug,
     )
+
+
+@dataclass(frozen=True)
+class ShownAuthor:
+    """An author name as a digest showed it; slug is empty when no Author row matches it."""
+
+    name: str
+    slug: str = ""
+
+
+def entries_with_display_links(entries):
+    """The entries, each given `shown_author_links`, `shown_category_links` and `posts`.
+
+    DigestEntry.author_names / category_codes honour the entry's snapshot but are plain
+    strings; this pairs them with Author and Category rows so pages can link them: the
+    paper's own (prefetched) rows first, then, for names and codes found only in
+    snapshots, one query each at most for the whole page.
+    """
+    entries = list(entries)
+    snapshot_names = {name for e in entries if e.shown_authors is not None for name in e.shown_authors}
+    snapshot_codes = {code for e in entries if e.shown_categories is not None for code in e.shown_categories}
+    authors = {a.name: a for a in Author.objects.filter(name__in=snapshot_names)} if snapshot_names else {}
+    categories = {c.code: c for c in Category.objects.filter(code__in=snapshot_codes)} if snapshot_codes else {}
+    for entry in entries:
+        paper_authors = {a.author.name: a.author for a in entry.paper.authorships.all()}
+        paper_categories = {pc.category.code: pc.category for pc in entry.paper.paper_categories.all()}
+        entry.shown_author_links = [
+            _shown_author(name, paper_authors.get(name) or authors.get(name)) for name in entry.author_names
+        ]
+        entry.shown_category_links = [
+            paper_categories.get(code) or categories.get(code) or Category(code=code) for code in entry.category_codes
+        ]
+        # A post embedded twice in one entry (an old generator's quirk) is shown once.
+        entry.posts = list({link.tweet_id: link.tweet for link in entry.entry_tweets.all()}.values())
+    return entries
+
+
+def _shown_author(name, author):
+    return ShownAuthor(name, author.slug if author else "")
+
+
+def adjacent_digests(digest):
+    """The published digests just before and after this one (two small queries)."""
+    published = DailyDigest.objects.published().only("slug", "title", "date")
+    previous = published.filter(date__lt=digest.date).order_by("-date").first()
+    following = published.filter(date__gt=digest.date).order_by("date").first()
+    return previous, following

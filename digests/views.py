@@ -1,31 +1,45 @@
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView, ListView
+from django.views.generic.detail import SingleObjectMixin
 
 from .models import DailyDigest, Tag
-from .selectors import digest_with_entries
+from .selectors import adjacent_digests, digest_with_entries, digests_for_listing, entries_with_display_links
 from .services.exporting import digest_export_markdown
 
 
 class DigestListView(ListView):
+    """The home page: published digests, newest first (queries: see digests_for_listing)."""
+
     template_name = "digests/dailydigest_list.html"
     context_object_name = "digests"
 
     def get_paginate_by(self, queryset):
-        from django.conf import settings
-
         return settings.HOTPAPERS_DIGESTS_PER_PAGE
 
     def get_queryset(self):
-        return DailyDigest.objects.published().prefetch_related("tags")
+        return digests_for_listing()
 
 
 class DigestDetailView(DetailView):
+    """One digest as readers see it; drafts and future-dated digests are 404."""
+
     template_name = "digests/dailydigest_detail.html"
     context_object_name = "digest"
 
     def get_object(self, queryset=None):
         return digest_with_entries(slug=self.kwargs["slug"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        digest = self.object
+        context["entries"] = entries_with_display_links(digest.entries.all())
+        context["previous_digest"], context["next_digest"] = adjacent_digests(digest)
+        context["canonical_url"] = self.request.build_absolute_uri(digest.get_absolute_url())
+        if digest.social_image:
+            context["social_image_url"] = self.request.build_absolute_uri(digest.social_image)
+        return context
 
 
 def digest_markdown(request, slug):
@@ -35,12 +49,17 @@ def digest_markdown(request, slug):
     return response
 
 
-class TagDetailView(DetailView):
-    model = Tag
-    template_name = "digests/tag_detail.html"
-    context_object_name = "tag"
+class TagDetailView(SingleObjectMixin, ListView):
+    """A tag and the published digests carrying it, newest first (queries: see digests_for_listing)."""
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["digests"] = DailyDigest.objects.published().filter(tags=self.object)
-        return context
+    template_name = "digests/tag_detail.html"
+
+    def get_paginate_by(self, queryset):
+        return settings.HOTPAPERS_DIGESTS_PER_PAGE
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object(queryset=Tag.objects.all())
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return digests_for_listing().filter(tags=self.object)

@@ -1,0 +1,120 @@
+"""A reader in a real browser: headless Chromium (Debian's) driven by Playwright against live_server.
+
+The seed digest is imported with the real importer; the browser then clicks from the home page
+to it and checks what a reader sees, that nothing was fetched from a third party, and that the
+page fits a phone. Screenshots land in tests/artifacts/ for a human to look at.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+
+from digests.models import DailyDigest
+
+# serialized_rollback: the flush after a transactional test would otherwise wipe the rows data
+# migrations load (the arXiv taxonomy) for every later test and, with --reuse-db, later runs.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+SEED_SLUG = "hot-papers-2022-01-13"
+
+
+def seed_expectations(text):
+    """Titles (whitespace collapsed, as pages show them) and the number of posts, read from the file itself."""
+    titles = [" ".join(title.split()) for title in re.findall(r"^# \d+\. (.+)$", text, flags=re.M)]
+    return titles, text.count('<blockquote class="twitter-tweet">')
+
+
+class BrowserLog:
+    """Every request a page makes and every error it reports."""
+
+    def __init__(self, page):
+        self.urls = []
+        self.errors = []
+        page.on("request", lambda request: self.urls.append(request.url))
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def foreign_urls(self):
+        return [url for url in self.urls if urlsplit(url).hostname not in LOCAL_HOSTS]
+
+
+def has_horizontal_scroll(page):
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+
+
+@pytest.fixture
+def seed_digest(seed_path):
+    from digests.services.importing import digest_import_text
+
+    text = seed_path.read_text(encoding="utf-8")
+    digest_import_text(text=text, name=seed_path.name)
+    digest = DailyDigest.objects.published().get(slug=SEED_SLUG)
+    paper_url = digest.entries.order_by("position").first().paper.get_absolute_url()
+    return digest, paper_url, *seed_expectations(text)
+
+
+def test_reader_clicks_from_home_to_the_seed_digest(live_server, seed_digest, artifacts_dir):
+    from playwright.sync_api import expect, sync_playwright
+
+    digest, paper_url, titles, post_count = seed_digest
+    assert len(titles) == 8 and post_count == 11
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+            log = BrowserLog(desktop)
+
+            desktop.goto(f"{live_server.url}/")
+            expect(desktop.get_by_role("heading", level=1)).to_have_text("Hot Papers")
+            desktop.screenshot(path=artifacts_dir / "home-desktop.png", full_page=True)
+            desktop.get_by_role("link", name=digest.title, exact=True).click()
+            desktop.wait_for_url(f"**{digest.get_absolute_url()}")
+
+            expect(desktop.get_by_role("heading", level=1)).to_have_text(digest.title)
+            assert desktop.locator(".entry__title a").all_inner_texts() == titles
+            posts = desktop.locator("blockquote.post")
+            expect(posts).to_have_count(post_count)
+            for index in range(post_count):
+                expect(posts.nth(index)).to_be_visible()
+            expect(desktop.locator(".entry__metrics").first).to_have_text(
+                "retweets: 1343, favorites: 239 (01/14/2022 11:10:50)"
+            )
+            desktop.screenshot(path=artifacts_dir / "digest-desktop.png", full_page=True)
+
+            desktop.goto(f"{live_server.url}{paper_url}")
+            desktop.screenshot(path=artifacts_dir / "paper-desktop.png", full_page=True)
+
+            phone_context = browser.new_context(
+                viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+            )
+            phone = phone_context.new_page()
+            phone_log = BrowserLog(phone)
+            for name, path in [("home", "/"), ("digest", digest.get_absolute_url()), ("paper", paper_url)]:
+                phone.goto(f"{live_server.url}{path}")
+                assert not has_horizontal_scroll(phone), f"{name} scrolls sideways on a phone"
+                phone.screenshot(path=artifacts_dir / f"{name}-phone.png", full_page=True)
+
+            dark = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+            dark_log = BrowserLog(dark)
+            dark.goto(f"{live_server.url}{digest.get_absolute_url()}")
+            dark.screenshot(path=artifacts_dir / "digest-desktop-dark.png", full_page=True)
+        finally:
+            browser.close()
+
+    for each in (log, phone_log, dark_log):
+        assert each.errors == []
+        assert each.urls, "the browser log recorded nothing"
+        assert each.foreign_urls() == []
