@@ -126,6 +126,14 @@ BLUESKY_API_URL = env("BLUESKY_API_URL", default="https://bsky.social/xrpc")
 BLUESKY_HANDLE = env("BLUESKY_HANDLE", default="")
 BLUESKY_APP_PASSWORD = env("BLUESKY_APP_PASSWORD", default="")
 OEMBED_URL = env("OEMBED_URL", default="https://publish.twitter.com/oembed")
+# Retries of one request (429, 503, timeouts) before a job gives up and Celery retries it later.
+ARXIV_MAX_RETRIES = env.int("ARXIV_MAX_RETRIES", default=4)
+ARXIV_USER_AGENT = env(
+    "ARXIV_USER_AGENT",
+    default="HotPapers/0.1 (daily digest of discussed arXiv papers; metadata harvester)",
+)
+# Categories the daily ingestion fetches; "cs.*" means every cs category in the taxonomy.
+HOTPAPERS_ARXIV_CATEGORIES = env.list("HOTPAPERS_ARXIV_CATEGORIES", default=["cs.*", "stat.ML"])
 
 # Embedded posts render as plain quotes; loading X's widget script is an opt-in
 # because it sends every reader's visit to a third party.

@@ -9,7 +9,13 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
 # Serve files straight from the app folders, so `runserver` needs no collectstatic.
+# runserver serves static files from the app folders; nothing is collected in development.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Jobs run eagerly inside the request here: fail fast rather than hold a page for minutes.
+ARXIV_MAX_RETRIES = env.int("ARXIV_MAX_RETRIES", default=1)

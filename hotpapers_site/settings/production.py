@@ -12,6 +12,9 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
 
 DEBUG = False
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+if not ALLOWED_HOSTS:
+    # Empty, Django would answer every request with 400 Bad Request.
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the site's host(s), comma-separated.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

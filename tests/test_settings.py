@@ -1,0 +1,178 @@
+"""Each settings module as it really starts: in a fresh process, from the environment alone.
+
+The environment a developer or CI runs the suite with (DATABASE_URL, REDIS_URL, DJANGO_*) is
+stripped first, so these tests see exactly the variables they set.
+"""
+
+import json
+import os
+import secrets
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+SEED_SLUG = "hot-papers-2022-01-13"
+
+
+@pytest.fixture(autouse=True)
+def no_dotenv():
+    # base.py honours a .env file, which would fill in what these tests leave out on purpose.
+    if (BASE_DIR / ".env").exists():
+        pytest.skip(f"{BASE_DIR / '.env'} exists and would change what these settings tests see")
+
+
+def random_secret_key(length=60):
+    alphabet = string.ascii_letters + string.digits + "!@#%^&*(-_=+)"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def clean_env(**variables):
+    """The current environment minus every setting the project reads, plus `variables`."""
+    ours = ("DJANGO_", "DATABASE_URL", "REDIS_URL", "CELERY_", "CONN_MAX_AGE", "PYTEST_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
+    env.update(variables)
+    return env
+
+
+def run(args, env, timeout=120):
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def manage(*args, env):
+    result = run(["manage.py", *args], env)
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def settings_of(module, **variables):
+    """A few settings as `module` computes them from `variables` alone."""
+    code = (
+        "import json; from django.conf import settings as s; print(json.dumps({"
+        "'DEBUG': s.DEBUG, 'DATABASE': s.DATABASES['default'], 'CACHE': s.CACHES['default']['BACKEND'],"
+        "'EAGER': s.CELERY_TASK_ALWAYS_EAGER, 'BROKER': s.CELERY_BROKER_URL,"
+        "'SSL_REDIRECT': getattr(s, 'SECURE_SSL_REDIRECT', None)}, default=str))"
+    )
+    result = run(["-c", code], clean_env(DJANGO_SETTINGS_MODULE=module, **variables))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def production_env(**variables):
+    defaults = {"DJANGO_SECRET_KEY": random_secret_key(), "DJANGO_ALLOWED_HOSTS": "example.org"}
+    return clean_env(DJANGO_SETTINGS_MODULE="hotpapers_site.settings.production", **{**defaults, **variables})
+
+
+# Production.
+
+
+def test_production_settings_pass_the_deploy_checks_with_no_findings():
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = production_env()
+    del env["DJANGO_SECRET_KEY"]
+
+    result = run(["manage.py", "check", "--deploy"], env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY must be set in production." in result.stderr
+
+
+@pytest.mark.parametrize(
+    "secret_key", ["too-short-" + "x" * 20, "django-insecure-" + random_secret_key()], ids=["short", "insecure"]
+)
+def test_production_refuses_a_weak_secret_key(secret_key):
+    result = run(["manage.py", "check", "--deploy"], production_env(DJANGO_SECRET_KEY=secret_key))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DJANGO_SECRET_KEY must be a long random string" in result.stderr
+
+
+@pytest.mark.parametrize("allowed_hosts", [None, ""], ids=["unset", "empty"])
+def test_production_refuses_to_start_without_allowed_hosts(allowed_hosts):
+    env = production_env()
+    del env["DJANGO_ALLOWED_HOSTS"]
+    if allowed_hosts is not None:
+        env["DJANGO_ALLOWED_HOSTS"] = allowed_hosts
+
+    result = run(["manage.py", "check", "--deploy"], env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_never_debugs_and_redirects_to_https_unless_told_not_to():
+    module = "hotpapers_site.settings.production"
+    env = {"DJANGO_SECRET_KEY": random_secret_key(), "DJANGO_ALLOWED_HOSTS": "example.org", "DJANGO_DEBUG": "true"}
+
+    assert settings_of(module, **env)["DEBUG"] is False
+    assert settings_of(module, **env)["SSL_REDIRECT"] is True
+    assert settings_of(module, **env, DJANGO_SECURE_SSL_REDIRECT="false")["SSL_REDIRECT"] is False
+
+
+# The embedded default: nothing configured, nothing to run beside Django.
+
+
+def test_with_nothing_set_the_site_uses_sqlite_under_var_a_local_cache_and_eager_tasks():
+    local = settings_of("hotpapers_site.settings.local")
+
+    assert local["DATABASE"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert Path(local["DATABASE"]["NAME"]) == BASE_DIR / "var" / "hotpapers.sqlite3"
+    assert local["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert local["EAGER"] is True
+    assert local["BROKER"] == "memory://"
+    assert local["DEBUG"] is True
+
+
+def test_redis_url_makes_redis_the_cache_and_the_broker():
+    local = settings_of("hotpapers_site.settings.local", REDIS_URL="redis://127.0.0.1:6379/3")
+
+    assert local["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert local["BROKER"] == "redis://127.0.0.1:6379/3"
+    assert local["EAGER"] is False
+    assert settings_of("hotpapers_site.settings.local", CELERY_BROKER_URL="redis://broker:6379/0")["EAGER"] is False
+
+
+def test_the_embedded_default_imports_the_seed_into_sqlite_without_redis(tmp_path, seed_path):
+    env = clean_env(
+        DJANGO_SETTINGS_MODULE="hotpapers_site.settings.local",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
+    )
+    manage("migrate", "--noinput", env=env)
+    manage("import_digest", str(seed_path), env=env)
+    manage("import_digest", str(seed_path), env=env)  # idempotent
+
+    # An admin upload in the embedded mode: the task runs in-process as soon as the rows commit.
+    checks = f"""
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from digests.models import DailyDigest, DigestEntry, MarkdownImport
+from digests.services.uploads import markdown_import_enqueue
+
+assert settings.CELERY_TASK_ALWAYS_EAGER
+assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+digest = DailyDigest.objects.get(slug="{SEED_SLUG}")
+assert digest.status == "published", digest.status
+assert DailyDigest.objects.count() == 1 and DigestEntry.objects.count() == 8
+upload = SimpleUploadedFile("again.md", open({str(seed_path)!r}, "rb").read())
+(markdown_import,) = markdown_import_enqueue(files=[upload], user=None)
+markdown_import.refresh_from_db()
+assert markdown_import.status == "done", markdown_import.message
+assert DailyDigest.objects.count() == 1 and DigestEntry.objects.count() == 8
+print("embedded ok")
+"""
+    result = manage("shell", "-c", checks, env=env)
+
+    assert "embedded ok" in result.stdout

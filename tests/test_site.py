@@ -1,0 +1,61 @@
+"""Site-wide endpoints with fixed URLs: /healthz, /robots.txt, /sitemap.xml."""
+
+import datetime as dt
+
+import pytest
+from django.db import OperationalError
+from django.utils import timezone
+
+from digests.models import DailyDigest
+from tests.digests.factories import DailyDigestFactory
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_after_a_database_round_trip(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
+    class DownConnection:
+        def cursor(self):
+            raise OperationalError("connection refused")
+
+    monkeypatch.setattr("hotpapers_site.views.connection", DownConnection())
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "connection refused"}
+
+
+def test_robots_txt_keeps_crawlers_out_of_the_admin_and_names_the_sitemap(client):
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert "User-agent: *" in lines
+    assert "Disallow: /admin/" in lines
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+
+
+@pytest.mark.django_db
+def test_the_sitemap_lists_published_digests_only(client):
+    published = DailyDigestFactory()
+    draft = DailyDigestFactory(draft=True)
+    scheduled = DailyDigestFactory(
+        status=DailyDigest.Status.SCHEDULED, publish_at=timezone.now() + dt.timedelta(days=1), published_at=None
+    )
+
+    response = client.get("/sitemap.xml")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    xml = response.content.decode()
+    assert f"<loc>http://testserver{published.get_absolute_url()}</loc>" in xml
+    assert draft.slug not in xml
+    assert scheduled.slug not in xml
