@@ -1,0 +1,192 @@
+"""arXiv ingestion: fetch pages from a source, store each one, and record the run."""
+
+import contextlib
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from papers.models import Category, IngestRun
+from papers.sources.arxiv import (
+    ArxivClient,
+    MonotonicThrottle,
+    OaiPage,
+    parse_document,
+    parse_id_list,
+)
+from papers.throttle import RedisThrottle
+
+from .bulk import defer_commit_flush
+from .upsert import PaperRecord, papers_upsert
+
+
+def arxiv_client():
+    """A client for the configured endpoints, throttled across every worker when Redis is there."""
+    if settings.REDIS_URL:
+        throttle = RedisThrottle(redis_url=settings.REDIS_URL, min_interval=settings.ARXIV_MIN_INTERVAL)
+    else:
+        throttle = MonotonicThrottle(settings.ARXIV_MIN_INTERVAL)
+    return ArxivClient(
+        api_url=settings.ARXIV_API_URL,
+        oai_url=settings.ARXIV_OAI_URL,
+        throttle=throttle,
+        user_agent=settings.ARXIV_USER_AGENT,
+        max_retries=settings.ARXIV_MAX_RETRIES,
+    )
+
+
+def record_from_arxiv(record):
+    categories = [record.primary_category, *record.categories] if record.primary_category else record.categories
+    return PaperRecord(
+        arxiv_id=record.arxiv_id,
+        version=record.version,
+        title=record.title,
+        abstract=record.abstract or "",
+        authors=tuple(author.name for author in record.authors),
+        categories=tuple(dict.fromkeys(categories)),
+        published=record.published,
+        updated=record.updated,
+        comment=record.comment or "",
+        journal_ref=record.journal_ref or "",
+        doi=record.doi or "",
+    )
+
+
+@contextlib.contextmanager
+def _recorded_run(*, kind, parameters):
+    """An IngestRun that ends as succeeded, or as failed with the error, whatever happens inside."""
+    run = IngestRun.objects.create(kind=kind, parameters=parameters)
+    try:
+        yield run
+    except BaseException as exc:
+        run.status = IngestRun.Status.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"
+        run.finished_at = timezone.now()
+        run.save()
+        raise
+    run.status = IngestRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _store_page(run, records, *, resumption_token=""):
+    """One page's papers and the run's counters, in one transaction: both or neither."""
+    with transaction.atomic():
+        defer_commit_flush()
+        result = papers_upsert(records=[record_from_arxiv(r) for r in records])
+        run.pages += 1
+        run.created += len(result.created)
+        run.updated += len(result.updated)
+        run.unchanged += len(result.unchanged)
+        run.resumption_token = resumption_token
+        run.save(update_fields=["pages", "created", "updated", "unchanged", "resumption_token"])
+    return result
+
+
+def ingest_arxiv_ids(*, ids, client=None, progress=None):
+    """Fetch papers by id (strings, URLs, "arXiv:" forms); raises InvalidArxivId before any request."""
+    wanted = parse_id_list(",".join(ids) if isinstance(ids, list | tuple) else ids)
+    client = client or arxiv_client()
+    bases = list(dict.fromkeys(arxiv_id.base for arxiv_id in wanted))
+    with _recorded_run(kind=IngestRun.Kind.IDS, parameters={"ids": [str(i) for i in wanted]}) as run:
+        seen = set()
+        for page in client.fetch_by_ids(wanted):
+            _store_page(run, page.records)
+            seen.update(record.arxiv_id for record in page.records)
+            if progress:
+                progress(run, done=len(seen), total=len(bases))
+        missing = [base for base in bases if base not in seen]
+        run.failed = len(missing)
+        if missing:
+            run.error = "arXiv returned nothing for: " + ", ".join(missing)
+    return run
+
+
+def ingest_arxiv_category(*, category, since, until=None, page_size=500, client=None, progress=None):
+    """Papers of one category submitted between two dates (inclusive, UTC)."""
+    until = until or timezone.now().date()
+    if since > until:
+        raise ValueError(f"--since {since} is after --until {until}")
+    client = client or arxiv_client()
+    parameters = {"category": category, "since": since.isoformat(), "until": until.isoformat()}
+    with _recorded_run(kind=IngestRun.Kind.CATEGORY, parameters=parameters) as run:
+        stored = 0
+        for page in client.search(category, since, until, page_size=page_size):
+            _store_page(run, page.records)
+            stored += len(page.records)
+            if progress:
+                progress(run, done=stored, total=page.total_results)
+    return run
+
+
+def harvest_arxiv_oai(*, set_spec, since, until=None, client=None, progress=None):
+    """An OAI-PMH ListRecords harvest; after a failure the next run resumes from the saved token."""
+    client = client or arxiv_client()
+    parameters = {"set": set_spec, "since": since.isoformat(), "until": until.isoformat() if until else None}
+    interrupted = (
+        IngestRun.objects.filter(
+            kind=IngestRun.Kind.OAI,
+            status=IngestRun.Status.FAILED,
+            **{f"parameters__{key}": value for key, value in parameters.items()},
+        )
+        .exclude(resumption_token="")
+        .order_by("-started_at")
+        .first()
+    )
+    token = interrupted.resumption_token if interrupted else None
+    if interrupted:
+        # Only the newest failed run holds the way on; a later failure records its own token.
+        IngestRun.objects.filter(pk=interrupted.pk).update(resumption_token="")
+    with _recorded_run(kind=IngestRun.Kind.OAI, parameters={**parameters, "resumed_from": token}) as run:
+        stored = 0
+        for page in client.list_records(set_spec, since, until, resumption_token=token):
+            _store_page(run, page.records, resumption_token=page.resumption_token or "")
+            stored += len(page.records)
+            if progress:
+                progress(run, done=stored, total=page.complete_list_size)
+    return run
+
+
+def ingest_arxiv_file(*, path, progress=None):
+    """A saved API feed or OAI-PMH response (backfills, tests): parsed whole before anything is stored."""
+    data = path.read_bytes()
+    with _recorded_run(kind=IngestRun.Kind.FILE, parameters={"file": str(path)}) as run:
+        page = parse_document(data)
+        token = page.resumption_token or "" if isinstance(page, OaiPage) else ""
+        _store_page(run, page.records, resumption_token=token)
+        if progress:
+            progress(run, done=len(page.records), total=len(page.records))
+    return run
+
+
+def expand_categories(codes):
+    """Configured codes with wildcards ("cs.*") expanded against the taxonomy, in a stable order."""
+    expanded = []
+    for code in codes:
+        if code.endswith(".*"):
+            prefix = code[:-1]
+            expanded += Category.objects.filter(code__startswith=prefix, in_taxonomy=True).values_list(
+                "code", flat=True
+            )
+        else:
+            expanded.append(code)
+    return list(dict.fromkeys(expanded))
+
+
+def daily_window(*, today=None, days=2):
+    """The dates a daily run asks for: a little overlap so a late announcement is never missed."""
+    today = today or timezone.now().date()
+    return today - dt.timedelta(days=days), today
+
+
+def arxiv_ingest_enqueue(*, ids):
+    """Queue an ingestion of ids once the current transaction commits; invalid ids raise first.
+
+    Returns the normalised ids. In the embedded default (eager tasks) the job has run on return.
+    """
+    from papers.tasks import ingest_arxiv_ids  # tasks import this module
+
+    wanted = [str(arxiv_id) for arxiv_id in parse_id_list(",".join(ids) if isinstance(ids, list | tuple) else ids)]
+    transaction.on_commit(lambda: ingest_arxiv_ids.delay(wanted))
+    return wanted
