@@ -70,7 +70,7 @@ beat: install
 	$(VENV)/bin/celery -A hotpapers_site beat --loglevel=INFO
 
 bench: install-dev services
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/run.py
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ingest.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -8,6 +8,10 @@ from digests.markdownx_views import ImageUploadView, MarkdownifyView
 from digests.sitemaps import sitemaps
 from hotpapers_site.views import healthz, robots_txt, staff_only
 
+admin.site.site_header = "Hot Papers admin"
+admin.site.site_title = "Hot Papers admin"
+admin.site.index_title = "Editor's desk"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # markdownx's views answer anyone by default; previews and uploads are for editors only.

@@ -1,26 +1,47 @@
-"""Politeness towards arXiv: one request per interval for the whole site, not per process."""
+"""Politeness towards arXiv: one request at a time, one per interval, for the whole site."""
 
 import time
+import uuid
 
 import redis
 
+# Shorten the hold to the interval, but only if the key is still ours (a stale holder must not
+# cut short another worker's request).
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('pexpire', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
 
 class RedisThrottle:
-    """A shared gate in Redis: whoever sets the key may send; the others wait for it to expire.
+    """A gate in Redis shared by every worker: one request in flight, and min_interval between them.
 
-    SET NX PX is atomic, so however many workers ask at once, one gets through per interval.
+    wait() takes the key with SET NX (atomic, so one worker gets through however many ask) and
+    holds it for the request; release() lets it expire min_interval later. If a worker dies
+    mid-request the hold runs out by itself after `hold` seconds.
     """
 
-    def __init__(self, *, redis_url, min_interval, key="hotpapers:arxiv:next-request", sleep=time.sleep):
+    def __init__(self, *, redis_url, min_interval, hold=90.0, key="hotpapers:arxiv:next-request", sleep=time.sleep):
         self.client = redis.Redis.from_url(redis_url)
         self.min_interval = min_interval
+        self.hold = hold
         self.key = key
         self.sleep = sleep
+        self._token = None
 
     def wait(self):
-        interval_ms = int(self.min_interval * 1000)
-        if interval_ms <= 0:
+        if self.min_interval <= 0:
             return
-        while not self.client.set(self.key, "1", nx=True, px=interval_ms):
+        token = uuid.uuid4().hex
+        while not self.client.set(self.key, token, nx=True, px=int((self.hold + self.min_interval) * 1000)):
             remaining_ms = self.client.pttl(self.key)
-            self.sleep(max(remaining_ms, 5) / 1000)
+            self.sleep(min(max(remaining_ms, 5), 100) / 1000)  # poll: a release may come early
+        self._token = token
+
+    def release(self):
+        if self._token is None:
+            return
+        self.client.eval(_RELEASE, 1, self.key, self._token, max(int(self.min_interval * 1000), 1))
+        self._token = None

@@ -61,7 +61,9 @@ TEMPLATES = [
     },
 ]
 
-# The embedded default is a SQLite file under var/, so `make run` needs no server.
+# The embedded default is a SQLite file under var/ (made on first use), so `make run` needs no server.
+if "DATABASE_URL" not in env:
+    (BASE_DIR / "var").mkdir(exist_ok=True)
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'hotpapers.sqlite3'}"),
 }

@@ -25,3 +25,7 @@ STORAGES = {
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_ROUTES = CELERY_TASK_ROUTES
 ARXIV_MIN_INTERVAL = 0.0
+
+# No console handler: pytest shows captured log records itself, and a handler bound to a
+# captured stderr breaks when a server thread logs after its test has finished.
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "INFO"}}

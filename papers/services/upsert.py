@@ -69,7 +69,8 @@ def papers_upsert(*, records, update_existing=True):
     if not newest:
         return result
     with transaction.atomic():
-        existing = Paper.objects.in_bulk(list(newest), field_name="arxiv_id")
+        # Only what deciding needs: abstracts are most of a page's bytes.
+        existing = Paper.objects.only("arxiv_id", "version", "updated").in_bulk(list(newest), field_name="arxiv_id")
         to_create = [r for arxiv_id, r in newest.items() if arxiv_id not in existing]
         to_update = [
             r

@@ -47,6 +47,9 @@ class Throttle(Protocol):
     def wait(self) -> None:
         """Block until the next request to arXiv may be sent."""
 
+    def release(self) -> None:
+        """The request sent after wait() has finished (answered or failed)."""
+
 
 class MonotonicThrottle:
     """At most one ``wait()`` returns per ``min_interval`` seconds within this process (thread-safe)."""
@@ -71,6 +74,9 @@ class MonotonicThrottle:
                 self._sleep(self._next - now)
                 now = self._next
             self._next = now + self.min_interval
+
+    def release(self) -> None:
+        """Nothing to do: in one process, requests are spaced from their start."""
 
 
 class _Retryable(Exception):
@@ -212,9 +218,8 @@ class ArxivClient:
         full_url = f"{url}?{urlencode(params)}"
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
-            self.throttle.wait()
             try:
-                status, body = self._download(full_url)
+                status, body = self._gated_download(full_url)
                 if status == 400:
                     # The API's 400 carries its error feed: parsing it raises ArxivApiError naming the problem.
                     try:
@@ -242,6 +247,16 @@ class ArxivClient:
             f"arXiv gave no usable answer to {full_url} after {attempts} attempt(s); last problem: {problem}",
             retry_after=retry_after,
         ) from cause
+
+    def _gated_download(self, url: str) -> tuple[int, bytes]:
+        """One request through the throttle: it knows when the request starts and when it is over."""
+        self.throttle.wait()
+        try:
+            return self._download(url)
+        finally:
+            release = getattr(self.throttle, "release", None)  # a bare wait()-only throttle is fine too
+            if release is not None:
+                release()
 
     def _download(self, url: str) -> tuple[int, bytes]:
         request = Request(url, headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip"})

@@ -1,5 +1,6 @@
 """The arXiv politeness gate on the real Redis: one request per interval across processes."""
 
+import threading
 import time
 import uuid
 
@@ -24,6 +25,7 @@ def test_two_workers_sharing_the_gate_are_spaced_by_the_interval(key):
     for throttle in (first, second, first, second):
         throttle.wait()
         granted.append(time.monotonic())
+        throttle.release()  # the request took no time
     gaps = [later - earlier for earlier, later in zip(granted, granted[1:], strict=False)]
     assert all(gap >= interval * 0.9 for gap in gaps), gaps
 
@@ -33,3 +35,35 @@ def test_a_zero_interval_never_waits_or_touches_redis(key):
     throttle.wait()
     throttle.wait()
     assert not redis.Redis.from_url(settings.REDIS_URL).exists(key)
+
+
+def test_no_worker_starts_a_request_while_another_is_in_flight(key):
+    interval, request_time = 0.1, 0.4
+    first, second = (RedisThrottle(redis_url=settings.REDIS_URL, min_interval=interval, key=key) for _ in range(2))
+    first.wait()
+    started = time.monotonic()
+    released = {}
+
+    def finish_first_request():
+        time.sleep(request_time)
+        released["at"] = time.monotonic()
+        first.release()
+
+    worker = threading.Thread(target=finish_first_request)
+    worker.start()
+    second.wait()
+    granted = time.monotonic()
+    worker.join()
+    second.release()
+
+    assert granted - started >= request_time
+    assert granted - released["at"] >= interval * 0.9
+
+
+def test_a_release_after_the_hold_ran_out_does_not_cut_another_workers_hold(key):
+    first = RedisThrottle(redis_url=settings.REDIS_URL, min_interval=0.05, hold=0.05, key=key)
+    second = RedisThrottle(redis_url=settings.REDIS_URL, min_interval=5, key=key)
+    first.wait()
+    second.wait()  # first's hold expired: second holds the key now
+    first.release()
+    assert redis.Redis.from_url(settings.REDIS_URL).pttl(key) > 5000
