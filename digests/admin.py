@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from papers.admin import EditorAdmin, EditorInline, arxiv_links, short
+from papers.admin import EditorAdmin, arxiv_links, short
 
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag, Tag
 
@@ -23,10 +23,6 @@ class TagAdmin(EditorAdmin):
     list_display = ["name", "slug", "digest_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    help_texts = {
-        "name": 'Topic as readers see it, e.g. "Machine Learning".',
-        "slug": "Used in the tag's URL, /tags/<slug>/. Filled from the name; keep it stable.",
-    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(digest_count=Count("digest_tags"))
@@ -36,16 +32,15 @@ class TagAdmin(EditorAdmin):
         return obj.digest_count
 
 
-class DigestTagInline(EditorInline, admin.TabularInline):
+class DigestTagInline(admin.TabularInline):
     model = DigestTag
     fields = ["position", "tag"]
     autocomplete_fields = ["tag"]
     ordering = ["position"]
     extra = 0
-    help_texts = {"tag": "Search by name; add a missing tag with the + button.", "position": "Order, from 1."}
 
 
-class DigestEntryInline(EditorInline, admin.StackedInline):
+class DigestEntryInline(admin.StackedInline):
     """The digest's papers in order; snapshots and embedded posts are edited on each entry's own page."""
 
     model = DigestEntry
@@ -55,7 +50,6 @@ class DigestEntryInline(EditorInline, admin.StackedInline):
     ordering = ["position"]
     show_change_link = True
     extra = 0
-    help_texts = {"paper": "Search by arXiv id, title or author."}
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("digest", "paper")
@@ -77,12 +71,6 @@ class DailyDigestAdmin(EditorAdmin):
         ("Sharing", {"fields": ["social_image"]}),
         ("Record", {"classes": ["collapse"], "fields": [("created_at", "modified_at"), "leading_blank_lines"]}),
     ]
-    help_texts = {
-        "title": 'Headline, e.g. "Hot Papers 2022-01-13".',
-        "status": "Draft: editors only. Scheduled: goes live at its publish time. Published: public.",
-        "created_at": "When this digest was first stored.",
-        "modified_at": "When it last changed.",
-    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(entry_count=Count("entries"))
@@ -96,13 +84,12 @@ class DailyDigestAdmin(EditorAdmin):
         return format_html('<a href="{}">view</a>', obj.get_absolute_url())
 
 
-class DigestEntryTweetInline(EditorInline, admin.TabularInline):
+class DigestEntryTweetInline(admin.TabularInline):
     model = DigestEntryTweet
     fields = ["position", "tweet"]
     autocomplete_fields = ["tweet"]
     ordering = ["position"]
     extra = 0
-    help_texts = {"tweet": "Search by handle, text or post id.", "position": "Order of the embedded posts, from 1."}
 
 
 @admin.register(DigestEntry)
@@ -124,11 +111,7 @@ class DigestEntryAdmin(EditorAdmin):
             {"classes": ["collapse"], "fields": ["shown_title", "shown_authors", "shown_abstract", "shown_categories"]},
         ),
     ]
-    help_texts = {
-        "digest": "The digest this entry belongs to.",
-        "paper": "Search by arXiv id, title or author.",
-        "paper_links": "The paper on arXiv (abstract, PDF) and on this site.",
-    }
+    help_texts = {"paper_links": "The paper on arXiv (abstract, PDF) and on this site."}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(post_count=Count("entry_tweets"))

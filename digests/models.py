@@ -10,8 +10,12 @@ from papers.models import Paper, Tweet
 
 
 class Tag(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(max_length=100, unique=True, help_text='Topic as readers see it, e.g. "Machine Learning".')
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        help_text="Used in the tag's URL, /tags/<slug>/. Filled from the name; keep it stable.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -37,14 +41,20 @@ class DailyDigest(models.Model):
 
     date = models.DateField(unique=True, help_text="The day whose papers this digest covers.")
     slug = models.SlugField(max_length=100, unique=True, help_text='URL name, e.g. "hot-papers-2022-01-13".')
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, help_text='Headline, e.g. "Hot Papers 2022-01-13".')
     description = models.CharField(max_length=300, blank=True, help_text="One line for search engines and feeds.")
     tags = models.ManyToManyField(Tag, through="DigestTag", related_name="digests", blank=True)
     social_image = models.CharField(
         max_length=300, blank=True, help_text="Path or URL of the image shown when the digest is shared."
     )
     intro = MarkdownxField(blank=True, help_text="Markdown shown above the first paper.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status = models.CharField(
+        max_length=16,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        help_text="Draft: editors only. Scheduled: goes live at its publish time. Published: public.",
+    )
     publish_at = models.DateTimeField(null=True, blank=True, help_text="For a scheduled digest: when it goes live.")
     published_at = models.DateTimeField(null=True, blank=True, help_text="When it went live.")
     generated_at = models.DateTimeField(
@@ -54,8 +64,8 @@ class DailyDigest(models.Model):
         default=0,
         help_text="Extra blank lines after the front matter in the imported file, kept so exports are exact.",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When this digest was first stored.")
+    modified_at = models.DateTimeField(auto_now=True, help_text="When this digest last changed.")
 
     objects = DailyDigestQuerySet.as_manager()
 
@@ -93,8 +103,13 @@ class DailyDigest(models.Model):
 
 class DigestTag(models.Model):
     digest = models.ForeignKey(DailyDigest, on_delete=models.CASCADE, related_name="digest_tags")
-    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="digest_tags")
-    position = models.PositiveSmallIntegerField()
+    tag = models.ForeignKey(
+        Tag,
+        on_delete=models.PROTECT,
+        related_name="digest_tags",
+        help_text="Search by name; add a missing tag with the + button.",
+    )
+    position = models.PositiveSmallIntegerField(help_text="Order among the digest's tags, from 1.")
 
     class Meta:
         ordering = ["digest", "position"]
@@ -115,8 +130,15 @@ class DigestEntry(models.Model):
     (empty/null means "same as the paper").
     """
 
-    digest = models.ForeignKey(DailyDigest, on_delete=models.CASCADE, related_name="entries")
-    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="digest_entries")
+    digest = models.ForeignKey(
+        DailyDigest, on_delete=models.CASCADE, related_name="entries", help_text="The digest this entry belongs to."
+    )
+    paper = models.ForeignKey(
+        Paper,
+        on_delete=models.PROTECT,
+        related_name="digest_entries",
+        help_text="Search by arXiv id, title or author.",
+    )
     position = models.PositiveSmallIntegerField(help_text="Rank in the digest, from 1.")
     retweets = models.PositiveIntegerField(default=0, help_text="Reposts counted when the digest was built.")
     favorites = models.PositiveIntegerField(default=0, help_text="Likes counted when the digest was built.")
@@ -170,8 +192,10 @@ class DigestEntry(models.Model):
 
 class DigestEntryTweet(models.Model):
     entry = models.ForeignKey(DigestEntry, on_delete=models.CASCADE, related_name="entry_tweets")
-    tweet = models.ForeignKey(Tweet, on_delete=models.PROTECT, related_name="entry_tweets")
-    position = models.PositiveSmallIntegerField()
+    tweet = models.ForeignKey(
+        Tweet, on_delete=models.PROTECT, related_name="entry_tweets", help_text="Search by handle, text or post id."
+    )
+    position = models.PositiveSmallIntegerField(help_text="Order of the embedded posts, from 1.")
 
     class Meta:
         ordering = ["entry", "position"]

@@ -1,8 +1,8 @@
 """Admin for papers, authors, categories and social posts.
 
 Every changelist states its joins and counts in get_queryset, so its query count does not
-grow with its rows. Fields whose model field has no help_text get one from the admin's
-help_texts (see EditorAdmin).
+grow with its rows. Help texts live on the model fields; only read-only display methods, which
+have no model field, get theirs from the admin's help_texts (see EditorAdmin).
 """
 
 from django.contrib import admin, messages
@@ -18,8 +18,9 @@ from .services.arxiv_ingest import arxiv_ingest_enqueue
 class EditorAdmin(admin.ModelAdmin):
     """This project's ModelAdmin defaults.
 
-    help_texts = {field: text} explains fields the model leaves unexplained; they go to the
-    form factory's Meta.help_texts, which Django also reads for read-only fields.
+    help_texts = {name: text} explains read-only display methods, which have no model field to
+    carry a help_text; they go to the form factory's Meta.help_texts, which Django also reads for
+    read-only fields. Model fields keep their help_text on the model.
     """
 
     help_texts = {}
@@ -39,16 +40,6 @@ class EditorAdmin(admin.ModelAdmin):
         if isinstance(db_field, models.URLField):
             kwargs.setdefault("assume_scheme", "https")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-
-class EditorInline:
-    """help_texts for inlines, as on EditorAdmin; mix into TabularInline or StackedInline."""
-
-    help_texts = {}
-
-    def get_formset(self, request, obj=None, **kwargs):
-        kwargs.setdefault("help_texts", self.help_texts)
-        return super().get_formset(request, obj, **kwargs)
 
 
 def short(text, length=80):
@@ -85,7 +76,6 @@ class AuthorAdmin(EditorAdmin):
     list_display = ["name", "slug", "paper_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    help_texts = {"slug": "Used in the author's URL, /authors/<slug>/. Filled from the name; keep it stable."}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(paper_count=Count("authorships"))
@@ -95,28 +85,20 @@ class AuthorAdmin(EditorAdmin):
         return obj.paper_count
 
 
-class AuthorshipInline(EditorInline, admin.TabularInline):
+class AuthorshipInline(admin.TabularInline):
     model = Authorship
     fields = ["position", "author"]
     autocomplete_fields = ["author"]
     ordering = ["position"]
     extra = 0
-    help_texts = {
-        "author": "Search by name; add a missing author with the + button.",
-        "position": "Order in the author list, from 1.",
-    }
 
 
-class PaperCategoryInline(EditorInline, admin.TabularInline):
+class PaperCategoryInline(admin.TabularInline):
     model = PaperCategory
     fields = ["position", "category"]
     autocomplete_fields = ["category"]
     ordering = ["position"]
     extra = 0
-    help_texts = {
-        "category": "An arXiv category the paper is listed in.",
-        "position": "Order as arXiv lists the categories, from 1.",
-    }
 
 
 @admin.register(Paper)
@@ -134,16 +116,7 @@ class PaperAdmin(EditorAdmin):
         ("Dates", {"fields": [("published", "updated"), ("created_at", "modified_at")]}),
         ("Content", {"fields": ["abstract", "comment", "journal_ref", "doi"]}),
     ]
-    help_texts = {
-        "abstract": "As arXiv gives it.",
-        "primary_category": "The category arXiv lists first; normally also first in the categories below.",
-        "comment": "The authors' arXiv comment (pages, figures, venue).",
-        "journal_ref": "Journal reference, once the paper is published.",
-        "doi": 'DOI without the resolver prefix, e.g. "10.1000/xyz123".',
-        "links": "The paper on arXiv (abstract, PDF) and on this site.",
-        "created_at": "When this paper was first stored here.",
-        "modified_at": "When this row last changed.",
-    }
+    help_texts = {"links": "The paper on arXiv (abstract, PDF) and on this site."}
 
     actions = ["refresh_from_arxiv"]
 
@@ -200,20 +173,6 @@ class TweetAdmin(EditorAdmin):
         ("Post", {"fields": ["posted_at", "lang", "text_dir", "text", "text_html", "papers"]}),
         ("Counters", {"fields": [("retweets", "likes", "replies", "quotes"), "metrics_at", "created_at"]}),
     ]
-    help_texts = {
-        "source": "The platform the post lives on.",
-        "url": "Link to the post on its platform.",
-        "author_handle": 'Handle without the "@".',
-        "author_name": "Display name of the account.",
-        "lang": 'Language code the platform gives, e.g. "en".',
-        "posted_at": "When the post was published.",
-        "retweets": "Reposts when the counters were last read.",
-        "likes": "Likes when the counters were last read.",
-        "replies": "Replies when the counters were last read.",
-        "quotes": "Quote posts when the counters were last read.",
-        "papers": "The arXiv papers the post links to.",
-        "created_at": "When we first stored the post.",
-    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(paper_count=Count("papers"))
@@ -248,14 +207,6 @@ class TweetMetricsAdmin(EditorAdmin):
     search_fields = ["tweet__author_handle", "=tweet__external_id"]
     date_hierarchy = "measured_at"
     autocomplete_fields = ["tweet"]
-    help_texts = {
-        "tweet": "The post these counters belong to.",
-        "measured_at": "When the counters were read.",
-        "retweets": "Reposts counted at that time.",
-        "likes": "Likes counted at that time.",
-        "replies": "Replies counted at that time.",
-        "quotes": "Quote posts counted at that time.",
-    }
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

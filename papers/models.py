@@ -35,7 +35,11 @@ class Category(models.Model):
 
 class Author(models.Model):
     name = models.CharField(max_length=300, unique=True, help_text="Name exactly as arXiv lists it.")
-    slug = models.SlugField(max_length=320, unique=True)
+    slug = models.SlugField(
+        max_length=320,
+        unique=True,
+        help_text="Used in the author's URL, /authors/<slug>/. Filled from the name; keep it stable.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -55,19 +59,26 @@ class Paper(models.Model):
     )
     version = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Latest arXiv version we know.")
     title = models.TextField(help_text="As arXiv gives it; line-wrap spaces are kept so exports stay exact.")
-    abstract = models.TextField(blank=True)
+    abstract = models.TextField(blank=True, help_text="As arXiv gives it.")
     primary_category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="primary_papers"
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="primary_papers",
+        help_text="The category arXiv lists first; normally also the first of the paper's categories.",
     )
     categories = models.ManyToManyField(Category, through="PaperCategory", related_name="papers", blank=True)
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers", blank=True)
     published = models.DateTimeField(null=True, blank=True, help_text="When version 1 appeared on arXiv.")
     updated = models.DateTimeField(null=True, blank=True, help_text="When the latest version appeared on arXiv.")
-    comment = models.TextField(blank=True)
-    journal_ref = models.TextField(blank=True)
-    doi = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
+    comment = models.TextField(blank=True, help_text="The authors' arXiv comment (pages, figures, venue).")
+    journal_ref = models.TextField(blank=True, help_text="Journal reference, once the paper is published.")
+    doi = models.CharField(
+        max_length=200, blank=True, help_text='DOI without the resolver prefix, e.g. "10.1000/xyz123".'
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When this paper was first stored here.")
+    modified_at = models.DateTimeField(auto_now=True, help_text="When this row last changed.")
 
     class Meta:
         ordering = ["-published", "-arxiv_id"]
@@ -90,8 +101,13 @@ class Paper(models.Model):
 
 class Authorship(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
-    position = models.PositiveSmallIntegerField()
+    author = models.ForeignKey(
+        Author,
+        on_delete=models.PROTECT,
+        related_name="authorships",
+        help_text="Search by name; add a missing author with the + button.",
+    )
+    position = models.PositiveSmallIntegerField(help_text="Order in the author list, from 1.")
 
     class Meta:
         ordering = ["paper", "position"]
@@ -105,8 +121,13 @@ class Authorship(models.Model):
 
 class PaperCategory(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="paper_categories")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="paper_categories")
-    position = models.PositiveSmallIntegerField()
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="paper_categories",
+        help_text="An arXiv category the paper is listed in.",
+    )
+    position = models.PositiveSmallIntegerField(help_text="Order as arXiv lists the categories, from 1.")
 
     class Meta:
         ordering = ["paper", "position"]
@@ -132,29 +153,33 @@ class Tweet(models.Model):
         DUMP = "dump", "Uploaded dump"
         API = "api", "Live API"
 
-    source = models.CharField(max_length=16, choices=Source.choices, default=Source.X)
+    source = models.CharField(
+        max_length=16, choices=Source.choices, default=Source.X, help_text="The platform the post lives on."
+    )
     external_id = models.CharField(max_length=200, help_text="The post's id on its platform.")
     learned_via = models.CharField(
         max_length=16, choices=LearnedVia.choices, help_text="How we first learned of the post."
     )
-    url = models.URLField(max_length=500)
-    author_handle = models.CharField(max_length=100)
-    author_name = models.CharField(max_length=200, blank=True)
-    lang = models.CharField(max_length=16, blank=True)
+    url = models.URLField(max_length=500, help_text="Link to the post on its platform.")
+    author_handle = models.CharField(max_length=100, help_text='Handle without the "@".')
+    author_name = models.CharField(max_length=200, blank=True, help_text="Display name of the account.")
+    lang = models.CharField(max_length=16, blank=True, help_text='Language code the platform gives, e.g. "en".')
     text_dir = models.CharField(max_length=3, default="ltr", help_text='Text direction of the post: "ltr" or "rtl".')
     text = models.TextField(blank=True, help_text="Plain text of the post.")
     text_html = models.TextField(
         blank=True, help_text="The post's body as its oEmbed HTML gives it (sanitized when shown)."
     )
-    posted_at = models.DateTimeField(null=True, blank=True)
-    retweets = models.PositiveIntegerField(default=0)
-    likes = models.PositiveIntegerField(default=0)
-    replies = models.PositiveIntegerField(default=0)
-    quotes = models.PositiveIntegerField(default=0)
+    posted_at = models.DateTimeField(null=True, blank=True, help_text="When the post was published.")
+    retweets = models.PositiveIntegerField(default=0, help_text="Reposts when the counters were last read.")
+    likes = models.PositiveIntegerField(default=0, help_text="Likes when the counters were last read.")
+    replies = models.PositiveIntegerField(default=0, help_text="Replies when the counters were last read.")
+    quotes = models.PositiveIntegerField(default=0, help_text="Quote posts when the counters were last read.")
     metrics_at = models.DateTimeField(null=True, blank=True, help_text="When the counters were read.")
     is_hidden = models.BooleanField(default=False, help_text="Hide spam or off-topic posts from every page.")
-    papers = models.ManyToManyField(Paper, related_name="tweets", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    papers = models.ManyToManyField(
+        Paper, related_name="tweets", blank=True, help_text="The arXiv papers the post links to."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When we first stored the post.")
 
     class Meta:
         ordering = ["-posted_at"]
@@ -173,12 +198,14 @@ class Tweet(models.Model):
 class TweetMetrics(models.Model):
     """A post's counters at one moment: the popularity history behind rankings."""
 
-    tweet = models.ForeignKey(Tweet, on_delete=models.CASCADE, related_name="metrics")
-    measured_at = models.DateTimeField()
-    retweets = models.PositiveIntegerField(default=0)
-    likes = models.PositiveIntegerField(default=0)
-    replies = models.PositiveIntegerField(default=0)
-    quotes = models.PositiveIntegerField(default=0)
+    tweet = models.ForeignKey(
+        Tweet, on_delete=models.CASCADE, related_name="metrics", help_text="The post these counters belong to."
+    )
+    measured_at = models.DateTimeField(help_text="When the counters were read.")
+    retweets = models.PositiveIntegerField(default=0, help_text="Reposts counted at that time.")
+    likes = models.PositiveIntegerField(default=0, help_text="Likes counted at that time.")
+    replies = models.PositiveIntegerField(default=0, help_text="Replies counted at that time.")
+    quotes = models.PositiveIntegerField(default=0, help_text="Quote posts counted at that time.")
 
     class Meta:
         ordering = ["tweet", "-measured_at"]
