@@ -139,6 +139,9 @@ def harvest_arxiv_oai(*, set_spec, since, until=None, client=None, progress=None
         # Only the newest failed run holds the way on; a later failure records its own token.
         IngestRun.objects.filter(pk=interrupted.pk).update(resumption_token="")
     with _recorded_run(kind=IngestRun.Kind.OAI, parameters={**parameters, "resumed_from": token}) as run:
+        if token:  # a run that fails before its first page must still know where to resume
+            run.resumption_token = token
+            run.save(update_fields=["resumption_token"])
         stored = 0
         for page in client.list_records(set_spec, since, until, resumption_token=token):
             _store_page(run, page.records, resumption_token=page.resumption_token or "")

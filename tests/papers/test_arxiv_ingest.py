@@ -168,3 +168,21 @@ def test_ids_arxiv_did_not_return_are_counted_as_failed(arxiv_server):
     arxiv_server.expect_request("/api/query").respond_with_data(fixture("api_empty.xml"))
     run = arxiv_ingest.ingest_arxiv_ids(ids=["2201.04182"])
     assert run.failed == 1 and "2201.04182" in run.error
+
+
+def test_a_resumed_harvest_that_fails_at_once_keeps_the_token_for_the_next_run(arxiv_server):
+    IngestRun.objects.create(
+        kind=IngestRun.Kind.OAI,
+        status=IngestRun.Status.FAILED,
+        parameters={"set": "cs", "since": "2024-01-01", "until": None, "resumed_from": None},
+        resumption_token="6960524|3",
+    )
+    arxiv_server.expect_request("/oai").respond_with_response(Response("busy", status=503))
+    with pytest.raises(ArxivUnavailable):
+        arxiv_ingest.harvest_arxiv_oai(set_spec="cs", since=dt.date(2024, 1, 1), client=quick_client(arxiv_server))
+    arxiv_server.clear()
+    arxiv_server.expect_request(
+        "/oai", query_string={"verb": "ListRecords", "resumptionToken": "6960524|3"}
+    ).respond_with_data(fixture("oai_list_records_arxiv_3.xml"))
+    run = arxiv_ingest.harvest_arxiv_oai(set_spec="cs", since=dt.date(2024, 1, 1), client=quick_client(arxiv_server))
+    assert run.status == IngestRun.Status.SUCCEEDED and run.parameters["resumed_from"] == "6960524|3"
