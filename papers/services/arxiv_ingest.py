@@ -12,6 +12,7 @@ from papers.sources.arxiv import (
     ArxivClient,
     MonotonicThrottle,
     OaiPage,
+    normalize_all,
     parse_document,
     parse_id_list,
 )
@@ -84,9 +85,14 @@ def _store_page(run, records, *, resumption_token=""):
     return result
 
 
+def _requested_ids(ids):
+    """Ids from a list (one id each) or from pasted text (split on commas, spaces, new lines)."""
+    return normalize_all(ids) if isinstance(ids, list | tuple) else parse_id_list(ids)
+
+
 def ingest_arxiv_ids(*, ids, client=None, progress=None):
     """Fetch papers by id (strings, URLs, "arXiv:" forms); raises InvalidArxivId before any request."""
-    wanted = parse_id_list(",".join(ids) if isinstance(ids, list | tuple) else ids)
+    wanted = _requested_ids(ids)
     client = client or arxiv_client()
     bases = list(dict.fromkeys(arxiv_id.base for arxiv_id in wanted))
     with _recorded_run(kind=IngestRun.Kind.IDS, parameters={"ids": [str(i) for i in wanted]}) as run:
@@ -190,6 +196,6 @@ def arxiv_ingest_enqueue(*, ids):
     """
     from papers.tasks import ingest_arxiv_ids  # tasks import this module
 
-    wanted = [str(arxiv_id) for arxiv_id in parse_id_list(",".join(ids) if isinstance(ids, list | tuple) else ids)]
+    wanted = [str(arxiv_id) for arxiv_id in _requested_ids(ids)]
     transaction.on_commit(lambda: ingest_arxiv_ids.delay(wanted))
     return wanted

@@ -18,7 +18,7 @@ from .arxiv_client import (
     parse_retry_after,
 )
 from .arxiv_feed import ATOM, parse_api_feed
-from .arxiv_ids import ArxivId, InvalidArxivId, normalize_arxiv_id, parse_id_list
+from .arxiv_ids import ArxivId, InvalidArxivId, normalize_all, normalize_arxiv_id, parse_id_list
 from .arxiv_oai import OAI, parse_oai
 from .arxiv_records import (
     ArxivApiError,
@@ -53,6 +53,7 @@ __all__ = [
     "OaiError",
     "OaiPage",
     "Throttle",
+    "normalize_all",
     "normalize_arxiv_id",
     "parse_api_feed",
     "parse_document",

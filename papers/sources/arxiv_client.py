@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from urllib.request import OpenerDirector, Request, build_opener
 
 from .arxiv_feed import parse_api_feed
-from .arxiv_ids import ArxivId, InvalidArxivId, normalize_arxiv_id
+from .arxiv_ids import ArxivId, normalize_all, normalize_arxiv_id
 from .arxiv_oai import parse_oai
 from .arxiv_records import ArxivHttpError, ArxivParseError, ArxivUnavailable, FeedPage, OaiPage, is_category
 
@@ -124,7 +124,7 @@ class ArxivClient:
         """
         if not 1 <= batch_size <= API_PAGE_LIMIT:
             raise ValueError(f"batch_size must be between 1 and {API_PAGE_LIMIT}")
-        wanted = _normalize_all(ids)
+        wanted = normalize_all([ids] if isinstance(ids, str | ArxivId) else ids)
         batches = [wanted[offset : offset + batch_size] for offset in range(0, len(wanted), batch_size)]
         return self._id_pages(batches)
 
@@ -323,29 +323,6 @@ def _checked_page(body: bytes, start: int) -> FeedPage:
     if not page.records and start < page.total_results:
         raise ArxivParseError(f"an empty page at start={start} of {page.total_results} results")
     return page
-
-
-def _normalize_all(ids: Iterable[str | ArxivId]) -> list[ArxivId]:
-    if isinstance(ids, str | ArxivId):
-        ids = [ids]
-    result: list[ArxivId] = []
-    seen: set[ArxivId] = set()
-    invalid: list[str] = []
-    for value in ids:
-        if isinstance(value, ArxivId):
-            arxiv_id = value
-        else:
-            try:
-                arxiv_id = normalize_arxiv_id(value)
-            except InvalidArxivId:
-                invalid.append(value)
-                continue
-        if arxiv_id not in seen:
-            seen.add(arxiv_id)
-            result.append(arxiv_id)
-    if invalid:
-        raise InvalidArxivId(invalid)
-    return result
 
 
 def _utc(value: date | datetime, default_time: day_time) -> datetime:

@@ -9,6 +9,7 @@ drops it. Otherwise the same paper pasted two ways would become two papers.
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 _NEW_STYLE = r"(?P<new_yymm>\d{4})\.(?P<new_number>\d{4,5})"
@@ -92,17 +93,23 @@ def parse_id_list(text: str) -> list[ArxivId]:
 
     Every entry is checked before anything is returned, so one ``InvalidArxivId`` names all the bad ones.
     """
+    return normalize_all(token for token in _SEPARATORS.split(_join_prefixes(text)) if token)
+
+
+def normalize_all(values: Iterable[str | ArxivId]) -> list[ArxivId]:
+    """Each value normalised, in order, duplicates dropped; ``InvalidArxivId`` names every bad one."""
     ids: list[ArxivId] = []
     invalid: list[str] = []
     seen: set[ArxivId] = set()
-    for token in _SEPARATORS.split(_join_prefixes(text)):
-        if not token:
-            continue
-        try:
-            arxiv_id = normalize_arxiv_id(token)
-        except InvalidArxivId:
-            invalid.append(token)
-            continue
+    for value in values:
+        if isinstance(value, ArxivId):
+            arxiv_id = value
+        else:
+            try:
+                arxiv_id = normalize_arxiv_id(value)
+            except InvalidArxivId:
+                invalid.append(value)
+                continue
         if arxiv_id not in seen:
             seen.add(arxiv_id)
             ids.append(arxiv_id)
