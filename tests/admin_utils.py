@@ -1,6 +1,17 @@
 """Checks shared by the admin tests of both apps."""
 
 from django.contrib.admin.utils import help_text_for_field
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+
+def changelist_queries(client, model):
+    """How many queries the model's admin changelist costs (asserting it renders)."""
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)
 
 
 def fields_without_help_text(model_admin, request, obj=None):

@@ -3,12 +3,10 @@ import re
 
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from digests.models import DailyDigest, DigestEntry, DigestTag, Tag
-from tests.admin_utils import fields_without_help_text
+from tests.admin_utils import changelist_queries, fields_without_help_text
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory, TagFactory
 from tests.papers.factories import PaperFactory
 
@@ -175,15 +173,10 @@ def test_a_published_digest_without_a_publish_time_is_refused_on_the_form(admin_
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_changelist_query_count_does_not_grow_with_rows(admin_client, model):
-    def queries_for_changelist():
-        with CaptureQueriesContext(connection) as ctx:
-            assert admin_client.get(changelist(model)).status_code == 200
-        return len(ctx.captured_queries)
-
     make_digests(3)
-    few = queries_for_changelist()
+    few = changelist_queries(admin_client, model)
     make_digests(17)
-    many = queries_for_changelist()
+    many = changelist_queries(admin_client, model)
 
     assert many == few
 

@@ -2,13 +2,11 @@ import datetime as dt
 
 import pytest
 from django.contrib import admin
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from papers.models import Author, Category, IngestRun, Paper, Tweet, TweetMetrics
 from papers.taxonomy import sync_taxonomy
-from tests.admin_utils import fields_without_help_text
+from tests.admin_utils import changelist_queries, fields_without_help_text
 from tests.papers.factories import PaperFactory, TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -159,15 +157,10 @@ def test_metrics_snapshots_are_read_only_once_stored(admin_client, tweet):
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
 def test_changelist_query_count_does_not_grow_with_rows(admin_client, model):
-    def queries_for_changelist():
-        with CaptureQueriesContext(connection) as ctx:
-            assert admin_client.get(changelist(model)).status_code == 200
-        return len(ctx.captured_queries)
-
     make_rows(3)
-    few = queries_for_changelist()
+    few = changelist_queries(admin_client, model)
     make_rows(17)
-    many = queries_for_changelist()
+    many = changelist_queries(admin_client, model)
 
     assert many == few
 
@@ -200,13 +193,8 @@ def test_ingest_runs_are_listed_and_shown_but_not_written_in_the_admin(admin_cli
 
 
 def test_ingest_run_changelist_query_count_does_not_grow_with_rows(admin_client):
-    def queries_for_changelist():
-        with CaptureQueriesContext(connection) as ctx:
-            assert admin_client.get(changelist(IngestRun)).status_code == 200
-        return len(ctx.captured_queries)
-
     IngestRun.objects.bulk_create([IngestRun(kind=IngestRun.Kind.OAI) for _ in range(3)])
-    few = queries_for_changelist()
+    few = changelist_queries(admin_client, IngestRun)
     IngestRun.objects.bulk_create([IngestRun(kind=IngestRun.Kind.OAI) for _ in range(17)])
 
-    assert queries_for_changelist() == few
+    assert changelist_queries(admin_client, IngestRun) == few
