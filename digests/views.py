@@ -22,14 +22,21 @@ class DigestListView(ListView):
         return digests_for_listing()
 
 
+def _visible_digests(request):
+    """Readers see published digests; editors also preview drafts and scheduled ones."""
+    if request.user.is_active and request.user.is_staff:
+        return DailyDigest.objects.all()
+    return DailyDigest.objects.published()
+
+
 class DigestDetailView(DetailView):
-    """One digest as readers see it; drafts and future-dated digests are 404."""
+    """One digest as readers see it; drafts and future-dated digests are 404 (editors get a preview)."""
 
     template_name = "digests/dailydigest_detail.html"
     context_object_name = "digest"
 
     def get_object(self, queryset=None):
-        return digest_with_entries(slug=self.kwargs["slug"])
+        return digest_with_entries(slug=self.kwargs["slug"], queryset=_visible_digests(self.request))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -37,13 +44,14 @@ class DigestDetailView(DetailView):
         context["entries"] = entries_with_display_links(digest.entries.all())
         context["previous_digest"], context["next_digest"] = adjacent_digests(digest)
         context["canonical_url"] = self.request.build_absolute_uri(digest.get_absolute_url())
+        context["is_preview"] = not digest.is_public
         if digest.social_image:
             context["social_image_url"] = self.request.build_absolute_uri(digest.social_image)
         return context
 
 
 def digest_markdown(request, slug):
-    digest = get_object_or_404(DailyDigest.objects.published(), slug=slug)
+    digest = get_object_or_404(_visible_digests(request), slug=slug)
     response = HttpResponse(digest_export_markdown(digest=digest), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{digest.slug}.md"'
     return response

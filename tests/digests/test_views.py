@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from digests.models import DailyDigest, DigestEntryTweet, DigestTag
+from digests.services.importing import digest_import_text
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory, TagFactory
 from tests.papers.factories import AuthorFactory, PaperFactory, TweetFactory
 
@@ -174,6 +175,33 @@ def test_a_post_embedded_twice_in_an_entry_shows_once(client):
 def test_unpublished_digests_are_404_for_readers(client, digest_kwargs):
     digest = DailyDigestFactory(**digest_kwargs)
     assert client.get(digest.get_absolute_url()).status_code == 404
+    assert client.get(digest.get_markdown_url()).status_code == 404
+
+
+def test_the_markdown_url_serves_the_seed_post_byte_for_byte(client, seed_path):
+    digest = digest_import_text(text=seed_path.read_bytes(), name=seed_path.name).digest
+    response = client.get(digest.get_markdown_url())
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    assert response.content == seed_path.read_bytes()
+
+
+def test_editors_preview_unpublished_digests_marked_and_unindexed(client, django_user_model):
+    draft = DigestEntryFactory(digest=DailyDigestFactory(draft=True)).digest
+    client.force_login(django_user_model.objects.create_user("editor", password="x", is_staff=True))
+
+    page = client.get(draft.get_absolute_url())
+    markdown = client.get(draft.get_markdown_url())
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "only editors can see it" in html and '<meta name="robots" content="noindex, nofollow">' in html
+    assert markdown.status_code == 200 and b"draft: true" in markdown.content
+
+
+def test_published_digests_carry_no_preview_banner_for_editors(client, django_user_model):
+    digest = DigestEntryFactory().digest
+    client.force_login(django_user_model.objects.create_user("editor", password="x", is_staff=True))
+    assert "only editors can see it" not in client.get(digest.get_absolute_url()).content.decode()
 
 
 def test_unknown_digest_is_404_with_the_site_chrome(client):
