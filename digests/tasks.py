@@ -1,15 +1,16 @@
 """Background jobs for digests. Each task loads by id and calls one service."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 
 from digests.services.uploads import markdown_import_run
 
 
 @shared_task(
     acks_late=True,
-    # Only a lost or busy database is worth retrying; bad input is recorded on the import itself.
-    autoretry_for=(OperationalError, InterfaceError),
+    # Only a lost or busy database is worth retrying, or a concurrent job that created the same
+    # papers or posts first (the retry finds them); bad input is recorded on the import itself.
+    autoretry_for=(OperationalError, InterfaceError, IntegrityError),
     retry_backoff=5,
     retry_backoff_max=300,
     retry_jitter=True,

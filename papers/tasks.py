@@ -4,13 +4,14 @@ import datetime as dt
 
 from celery import shared_task
 from django.conf import settings
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 
 from papers.services import arxiv_ingest
 from papers.sources.arxiv import ArxivUnavailable
 
-# arXiv being down, or the database blinking, is worth a retry later; bad input never is.
-TRANSIENT = (ArxivUnavailable, OperationalError, ConnectionError)
+# arXiv being down, the database blinking, or a concurrent job inserting the same new papers
+# first (the retry finds them stored) is worth a retry later; bad input never is.
+TRANSIENT = (ArxivUnavailable, OperationalError, IntegrityError, ConnectionError)
 INGESTION = {"bind": True, "acks_late": True, "max_retries": 5, "soft_time_limit": 50 * 60, "time_limit": 55 * 60}
 
 
