@@ -1,10 +1,11 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from papers.models import Author, Authorship, Category, Paper, PaperCategory
+from papers.services.bulk import insert_rows
 from papers.services.catalog import authors_for_names, categories_for_codes
 from papers.services.upsert import PaperRecord, papers_upsert
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory
@@ -115,3 +116,9 @@ def test_distinct_names_with_the_same_slug_get_distinct_stable_slugs():
 def test_categories_missing_from_the_taxonomy_are_created_and_flagged():
     codes = categories_for_codes(codes=["cs.LG", "zz.NEW"])
     assert codes["zz.NEW"].in_taxonomy is False
+
+
+def test_a_paper_inserted_meanwhile_by_another_job_is_an_integrity_error_for_the_retry():
+    papers_upsert(records=[record(1)])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(Paper, ("arxiv_id", "title"), [("2201.00001", "Twice")])
