@@ -6,13 +6,15 @@ have no model field, get theirs from the admin's help_texts (see EditorAdmin).
 """
 
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
 from .services.arxiv_ingest import arxiv_ingest_enqueue
+from .sources.arxiv import ArxivError
 
 
 class EditorAdmin(admin.ModelAdmin):
@@ -125,12 +127,21 @@ class PaperAdmin(EditorAdmin):
 
     @admin.action(description="Refresh metadata from arXiv", permissions=["change"])
     def refresh_from_arxiv(self, request, queryset):
-        ids = arxiv_ingest_enqueue(ids=list(queryset.values_list("arxiv_id", flat=True)))
+        arxiv_ids = list(queryset.values_list("arxiv_id", flat=True))
+        try:
+            with transaction.atomic():
+                arxiv_ingest_enqueue(ids=arxiv_ids, requested_by=request.user)
+        except ArxivError:
+            pass  # only when the job ran eagerly, in this request: its run records the failure
         self.message_user(
             request,
-            f"Queued a refresh of {len(ids)} paper{'' if len(ids) == 1 else 's'} from arXiv; "
-            "a newer version replaces the metadata. Ingest runs show the result.",
-            messages.SUCCESS,
+            format_html(
+                'Queued a refresh of {} from arXiv; a newer version replaces the metadata. <a href="{}">Ingest runs</a>'
+                " say how it went.",
+                f"{len(arxiv_ids)} paper{'' if len(arxiv_ids) == 1 else 's'}",
+                reverse("admin:papers_ingestrun_changelist"),
+            ),
+            messages.INFO,
         )
 
     @admin.display(description="title", ordering="title")

@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from .models import IngestRun
-from .services.arxiv_ingest import arxiv_ingest_enqueue
+from .services.arxiv_ingest import arxiv_ingest_enqueue, ingest_outcomes_for
 from .sources.arxiv import ArxivError, InvalidArxivId, parse_id_list
 
 
@@ -64,11 +64,12 @@ class IngestRunAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
-                    ids = arxiv_ingest_enqueue(ids=form.cleaned_data["ids"])
-            except ArxivError as exc:  # only when the job ran eagerly, in this request
-                messages.error(request, f"arXiv ingestion failed: {exc}")
+                    ids = arxiv_ingest_enqueue(ids=form.cleaned_data["ids"], requested_by=request.user)
+            except ArxivError:
+                pass  # only when the job ran eagerly, in this request: its run records the failure
             else:
-                self._report(request, ids)
+                noun = "paper" if len(ids) == 1 else "papers"
+                messages.info(request, f"Queued {len(ids)} {noun} for ingestion from arXiv.")
             return redirect("admin:papers_ingestrun_changelist")
         context = {
             **self.admin_site.each_context(request),
@@ -78,14 +79,20 @@ class IngestRunAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/papers/ingestrun/ingest.html", context)
 
-    def _report(self, request, ids):
-        noun = "paper" if len(ids) == 1 else "papers"
-        run = IngestRun.objects.filter(kind=IngestRun.Kind.IDS).first()
-        if run is not None and run.parameters.get("ids") == ids:  # eager mode: the run has finished
-            level = (
-                messages.SUCCESS if run.status == IngestRun.Status.SUCCEEDED and not run.failed else messages.WARNING
-            )
-            detail = f": {run.created} created, {run.updated} updated, {run.unchanged} unchanged, {run.failed} failed"
-            messages.add_message(request, level, f"Ingested {len(ids)} {noun}{detail}. {run.error}".strip())
-        else:
-            messages.success(request, f"Queued {len(ids)} {noun} for ingestion; the run appears below when done.")
+    def changelist_view(self, request, extra_context=None):
+        # The runs this editor started, finished since they last looked: say how each went.
+        for run in ingest_outcomes_for(user=request.user):
+            announce_run(request, run)
+        return super().changelist_view(request, extra_context)
+
+
+def announce_run(request, run):
+    ids = run.parameters.get("ids", [])
+    what = f"{len(ids)} id{'' if len(ids) == 1 else 's'} ({', '.join(ids[:3])}{', …' if len(ids) > 3 else ''})"
+    counts = f"{run.created} created, {run.updated} updated, {run.unchanged} unchanged, {run.failed} failed"
+    if run.status == IngestRun.Status.FAILED:
+        messages.error(request, f"Ingesting {what} failed: {run.error}")
+    elif run.failed:
+        messages.warning(request, f"Ingested {what}: {counts}. {run.error}")
+    else:
+        messages.success(request, f"Ingested {what}: {counts}.")

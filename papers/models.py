@@ -1,5 +1,6 @@
 """arXiv papers, their authors and categories, and the social posts that cite them."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -260,6 +261,17 @@ class IngestRun(models.Model):
     error = models.TextField(blank=True, help_text="Why the run failed, or which ids arXiv did not return.")
     resumption_token = models.CharField(
         max_length=500, blank=True, help_text="OAI-PMH: the token of the next page not yet stored."
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The editor who asked for this run in the admin; empty for scheduled runs.",
+    )
+    outcome_shown = models.BooleanField(
+        default=False, help_text="Whether the editor who asked for the run has been told how it ended."
     )
 
     class Meta:

@@ -34,8 +34,8 @@ def _date(value):
 
 
 @shared_task(**INGESTION)
-def ingest_arxiv_ids(self, ids):
-    return _retry_transient(self, lambda: arxiv_ingest.ingest_arxiv_ids(ids=ids).pk)
+def ingest_arxiv_ids(self, ids, requested_by_id=None):
+    return _retry_transient(self, lambda: arxiv_ingest.ingest_arxiv_ids(ids=ids, requested_by_id=requested_by_id).pk)
 
 
 @shared_task(**INGESTION)

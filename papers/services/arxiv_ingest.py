@@ -55,9 +55,9 @@ def record_from_arxiv(record):
 
 
 @contextlib.contextmanager
-def _recorded_run(*, kind, parameters):
+def _recorded_run(*, kind, parameters, requested_by_id=None):
     """An IngestRun that ends as succeeded, or as failed with the error, whatever happens inside."""
-    run = IngestRun.objects.create(kind=kind, parameters=parameters)
+    run = IngestRun.objects.create(kind=kind, parameters=parameters, requested_by_id=requested_by_id)
     try:
         yield run
     except BaseException as exc:
@@ -90,12 +90,13 @@ def _requested_ids(ids):
     return normalize_all(ids) if isinstance(ids, list | tuple) else parse_id_list(ids)
 
 
-def ingest_arxiv_ids(*, ids, client=None, progress=None):
+def ingest_arxiv_ids(*, ids, requested_by_id=None, client=None, progress=None):
     """Fetch papers by id (strings, URLs, "arXiv:" forms); raises InvalidArxivId before any request."""
     wanted = _requested_ids(ids)
     client = client or arxiv_client()
     bases = list(dict.fromkeys(arxiv_id.base for arxiv_id in wanted))
-    with _recorded_run(kind=IngestRun.Kind.IDS, parameters={"ids": [str(i) for i in wanted]}) as run:
+    parameters = {"ids": [str(i) for i in wanted]}
+    with _recorded_run(kind=IngestRun.Kind.IDS, parameters=parameters, requested_by_id=requested_by_id) as run:
         seen = set()
         for page in client.fetch_by_ids(wanted):
             _store_page(run, page.records)
@@ -189,13 +190,27 @@ def daily_window(*, today=None, days=2):
     return today - dt.timedelta(days=days), today
 
 
-def arxiv_ingest_enqueue(*, ids):
+def arxiv_ingest_enqueue(*, ids, requested_by=None):
     """Queue an ingestion of ids once the current transaction commits; invalid ids raise first.
 
-    Returns the normalised ids. In the embedded default (eager tasks) the job has run on return.
+    Returns the normalised ids. The editor who asked is told the outcome by ingest_outcomes_for().
     """
     from papers.tasks import ingest_arxiv_ids  # tasks import this module
 
     wanted = [str(arxiv_id) for arxiv_id in _requested_ids(ids)]
-    transaction.on_commit(lambda: ingest_arxiv_ids.delay(wanted))
+    requested_by_id = requested_by.pk if requested_by is not None else None
+    transaction.on_commit(lambda: ingest_arxiv_ids.delay(wanted, requested_by_id))
     return wanted
+
+
+def ingest_outcomes_for(*, user):
+    """The runs this editor asked for that ended since they were last told; marks them told."""
+    with transaction.atomic():
+        runs = list(
+            IngestRun.objects.select_for_update(skip_locked=True)
+            .filter(requested_by=user, outcome_shown=False)
+            .exclude(status=IngestRun.Status.RUNNING)
+            .order_by("started_at")
+        )
+        IngestRun.objects.filter(pk__in=[run.pk for run in runs]).update(outcome_shown=True)
+    return runs
