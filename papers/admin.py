@@ -10,10 +10,11 @@ from django.db import models, transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 
 from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
 from .services.arxiv_ingest import arxiv_ingest_enqueue
+from .services.moderation import tweets_set_hidden
 from .sources.arxiv import ArxivError
 
 
@@ -199,13 +200,20 @@ class TweetAdmin(EditorAdmin):
     # One column on the selected rows and no rule around it: nothing a service would add.
     @admin.action(description="Hide selected posts", permissions=["change"])
     def hide_posts(self, request, queryset):
-        count = queryset.update(is_hidden=True)
-        self.message_user(request, f"Hid {count} post(s).")
+        self._set_hidden(request, queryset, hidden=True)
 
     @admin.action(description="Show selected posts", permissions=["change"])
     def show_posts(self, request, queryset):
-        count = queryset.update(is_hidden=False)
-        self.message_user(request, f"Showed {count} post(s).")
+        self._set_hidden(request, queryset, hidden=False)
+
+    def _set_hidden(self, request, queryset, *, hidden):
+        changed = tweets_set_hidden(tweets=queryset, hidden=hidden)
+        for tweet in changed:  # the admin's history says who hid what, and when
+            self.log_change(
+                request, tweet, [{"changed": {"fields": [capfirst(Tweet._meta.get_field("is_hidden").verbose_name)]}}]
+            )
+        verb = "Hid" if hidden else "Showed"
+        self.message_user(request, f"{verb} {len(changed)} post{'' if len(changed) == 1 else 's'}.")
 
 
 @admin.register(TweetMetrics)

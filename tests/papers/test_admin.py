@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from papers.models import Author, Category, IngestRun, Paper, Tweet, TweetMetrics
@@ -145,6 +146,17 @@ def test_hide_and_show_actions_change_only_the_selected_posts(admin_client):
     admin_client.post(changelist(Tweet), {"action": "show_posts", "_selected_action": [chosen.pk]})
     chosen.refresh_from_db()
     assert chosen.is_hidden is False
+
+
+def test_hiding_is_recorded_in_the_admin_history_and_counts_only_real_changes(admin_client):
+    already_hidden, visible = TweetFactory(is_hidden=True), TweetFactory()
+    response = admin_client.post(
+        changelist(Tweet), {"action": "hide_posts", "_selected_action": [already_hidden.pk, visible.pk]}
+    )
+
+    assert "Hid 1 post." in [str(m) for m in response.wsgi_request._messages]
+    (entry,) = LogEntry.objects.all()
+    assert (entry.object_id, entry.get_change_message()) == (str(visible.pk), "Changed Is hidden.")
 
 
 def test_metrics_snapshots_are_read_only_once_stored(admin_client, tweet):
