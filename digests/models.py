@@ -152,6 +152,12 @@ class DigestEntry(models.Model):
     shown_categories = models.JSONField(
         null=True, blank=True, help_text="Category codes as this digest showed them, if not the paper's."
     )
+    shown_arxiv_id = models.CharField(
+        max_length=50,
+        blank=True,
+        help_text='The id as this digest wrote it in its links (e.g. "math.GT/0309136" or "2201.04182v2"), '
+        "if not the paper's base id.",
+    )
     tweets = models.ManyToManyField(Tweet, through="DigestEntryTweet", related_name="digest_entries", blank=True)
 
     class Meta:

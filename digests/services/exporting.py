@@ -91,7 +91,7 @@ def _post_entry(rank, entry, *, default_measured_at):
         retweets=entry.retweets,
         favorites=entry.favorites,
         measured_at=entry.measured_at or default_measured_at,
-        arxiv_id=entry.paper.arxiv_id,
+        arxiv_id=entry.shown_arxiv_id or entry.paper.arxiv_id,
         categories=entry.category_codes,
         abstract=re.sub(r"\s*\r?\n\s*", " ", entry.abstract.strip()),
         tweets=[

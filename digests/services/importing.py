@@ -371,4 +371,5 @@ def _entry_row(entry, paper, paper_authors, paper_categories):
         "shown_authors": entry.authors if entry.authors != paper_authors else None,
         "shown_abstract": entry.abstract if entry.abstract != paper.abstract else "",
         "shown_categories": entry.categories if entry.categories != paper_categories else None,
+        "shown_arxiv_id": entry.arxiv_id if entry.arxiv_id != paper.arxiv_id else "",
     }

@@ -21,6 +21,7 @@ ENTRY_FIELDS = (
     "shown_authors",
     "shown_abstract",
     "shown_categories",
+    "shown_arxiv_id",
 )
 # Fields an import fills on a post learned elsewhere, when they are empty there; it never overwrites them.
 TWEET_FILLABLE_FIELDS = ("url", "author_handle", "author_name", "lang", "text", "text_html", "posted_at")

@@ -254,13 +254,18 @@ def test_a_post_imported_inside_a_callers_transaction_rolls_back_with_it():
     assert not Paper.objects.exists()
 
 
-def test_old_style_ids_are_stored_by_the_base_id_arxiv_files_them_under():
-    post = make_post("2022-02-01", [make_entry(1, "hep-th/9901001"), make_entry(2, "math.GT/0309136")])
+def test_ids_are_stored_by_base_id_and_exported_as_the_post_wrote_them():
+    post = make_post(
+        "2022-02-01",
+        [make_entry(1, "hep-th/9901001"), make_entry(2, "math.GT/0309136"), make_entry(3, "2201.04182v2")],
+    )
 
     _import(post)
 
-    assert set(Paper.objects.values_list("arxiv_id", flat=True)) == {"hep-th/9901001", "math/0309136"}
-    exported = digest_export_markdown(digest=DailyDigest.objects.get())
-    assert "[abs](https://arxiv.org/abs/hep-th/9901001)" in exported
-    # arXiv drops the subject class from an old-style id; so does the export (no entry field keeps it).
-    assert "[abs](https://arxiv.org/abs/math/0309136)" in exported
+    assert set(Paper.objects.values_list("arxiv_id", flat=True)) == {"hep-th/9901001", "math/0309136", "2201.04182"}
+    assert digest_export_markdown(digest=DailyDigest.objects.get()) == post_bytes(post).decode("utf-8")
+    assert list(DigestEntry.objects.order_by("position").values_list("shown_arxiv_id", flat=True)) == [
+        "",
+        "math.GT/0309136",
+        "2201.04182v2",
+    ]
