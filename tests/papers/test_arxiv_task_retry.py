@@ -14,6 +14,7 @@ from hotpapers_site.celery import app
 from papers.models import IngestRun
 from papers.sources.arxiv import ArxivUnavailable
 from papers.tasks import ingest_arxiv_ids
+from tests.worker import forget_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def queue(monkeypatch):
     name = f"test-retry-{uuid.uuid4().hex[:8]}"
     monkeypatch.setitem(app.conf, "task_always_eager", False)
     yield name
-    redis.Redis.from_url(app.conf.broker_url).delete(name, f"_kombu.binding.{name}")
+    forget_queue(name)
 
 
 def test_a_worker_run_is_retried_later_honouring_retry_after(busy_arxiv, queue):
