@@ -6,6 +6,7 @@ so importing the same post twice writes nothing the second time (no row changes,
 
 import hashlib
 
+from django.db.models import F
 from django.utils.text import slugify
 
 from digests.models import DigestEntry, DigestEntryTweet, DigestTag, Tag
@@ -164,39 +165,42 @@ def link_tweets_to_papers(*, pairs):
 
 
 def sync_entries(*, digest, rows):
-    """The digest's entries become `rows` (dicts of ENTRY_FIELDS by position), upserted by position.
+    """The digest's entries become `rows` (dicts of ENTRY_FIELDS by position), matched by paper.
 
-    An entry keeps its row (and id, and editor's note) while its position holds; entries past the
-    end are deleted, and so is any entry whose paper moves to another position (one paper per digest).
-    Returns (entries by position, number of entries written).
+    An entry belongs to its paper: it keeps its row (id, editor's note) at whatever position the
+    file gives it; entries of papers the file no longer lists are deleted. Returns (entries by
+    position, number of entries written).
     """
-    stored = {entry.position: entry for entry in DigestEntry.objects.filter(digest=digest)}
-    position_of_paper = {row["paper_id"]: position for position, row in rows.items()}
-    doomed = [
-        entry
-        for position, entry in stored.items()
-        if position not in rows or position_of_paper.get(entry.paper_id, position) != position
-    ]
+    stored = {entry.paper_id: entry for entry in DigestEntry.objects.filter(digest=digest)}
+    wanted = {row["paper_id"] for row in rows.values()}
+    doomed = [entry.pk for paper_id, entry in stored.items() if paper_id not in wanted]
     if doomed:
-        DigestEntry.objects.filter(pk__in=[entry.pk for entry in doomed]).delete()
-        for entry in doomed:
-            del stored[entry.position]
-    to_update, to_create = [], []
+        DigestEntry.objects.filter(pk__in=doomed).delete()
+    entries, to_update, to_create, moved = {}, [], [], []
     for position, row in rows.items():
-        entry = stored.get(position)
+        entry = stored.get(row["paper_id"])
         if entry is None:
-            to_create.append(DigestEntry(digest=digest, position=position, **row))
-        elif any(getattr(entry, name) != value for name, value in row.items()):
-            for name, value in row.items():
-                setattr(entry, name, value)
-            to_update.append(entry)
+            entry = DigestEntry(digest=digest, position=position, **row)
+            to_create.append(entry)
+        else:
+            values = {"position": position, **row}
+            if entry.position != position:
+                moved.append(entry.pk)
+            if any(getattr(entry, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(entry, name, value)
+                to_update.append(entry)
+        entries[position] = entry
+    if moved:
+        # Positions are unique per digest and checked row by row: park the moving rows out of the way.
+        DigestEntry.objects.filter(pk__in=moved).update(position=F("position") + 10_000)
     if to_update:
-        DigestEntry.objects.bulk_update(to_update, ENTRY_FIELDS)
+        DigestEntry.objects.bulk_update(to_update, ["position", *ENTRY_FIELDS])
     if to_create:
         DigestEntry.objects.bulk_create(to_create)
         if any(entry.pk is None for entry in to_create):  # a backend that cannot return ids from bulk inserts
-            to_create = list(DigestEntry.objects.filter(digest=digest, position__in=[e.position for e in to_create]))
-    entries = {**stored, **{entry.position: entry for entry in to_create}}
+            created = DigestEntry.objects.filter(digest=digest, position__in=[e.position for e in to_create])
+            entries.update({entry.position: entry for entry in created})
     return entries, len(doomed) + len(to_update) + len(to_create)
 
 

@@ -219,6 +219,22 @@ def test_reimporting_a_changed_post_updates_entries_in_place_and_deletes_the_ext
     assert DigestEntryTweet.objects.count() == 2
 
 
+def test_an_editors_note_stays_with_its_paper_when_a_reimport_moves_or_replaces_papers():
+    _import(make_post("2022-02-01", [make_entry(1, "2202.00001"), make_entry(2, "2202.00002")]))
+    noted = DigestEntry.objects.get(paper__arxiv_id="2202.00002")
+    noted.note = "About 2202.00002."
+    noted.save()
+
+    # 2202.00001 is gone, 2202.00002 moves to the top, a new paper takes second place.
+    _import(make_post("2022-02-01", [make_entry(1, "2202.00002"), make_entry(2, "2202.00003")]))
+
+    entries = {entry.paper.arxiv_id: entry for entry in DigestEntry.objects.select_related("paper")}
+    assert set(entries) == {"2202.00002", "2202.00003"}
+    assert (entries["2202.00002"].pk, entries["2202.00002"].position) == (noted.pk, 1)
+    assert entries["2202.00002"].note == "About 2202.00002."
+    assert entries["2202.00003"].note == ""
+
+
 def test_papers_that_swap_places_reimport_cleanly():
     first, second = make_entry(1, "2202.00001"), make_entry(2, "2202.00002")
     _import(make_post("2022-02-01", [first, second]))
