@@ -7,7 +7,7 @@ have no model field, get theirs from the admin's help_texts (see EditorAdmin).
 
 from django.contrib import admin, messages
 from django.db import models, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator, capfirst
@@ -37,6 +37,22 @@ class EditorAdmin(admin.ModelAdmin):
     def get_form(self, request, obj=None, **kwargs):
         kwargs.setdefault("help_texts", self.help_texts)
         return super().get_form(request, obj, **kwargs)
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows with a unique position save in any new order, swaps included.
+
+        The rows are saved one by one and each position is checked at once, so the rows that move
+        or go away are first parked out of range (inside the admin's transaction).
+        """
+        if any(field.name == "position" for field in formset.model._meta.fields):
+            leaving = [
+                inline_form.instance.pk
+                for inline_form in formset.initial_forms
+                if formset._should_delete_form(inline_form) or "position" in inline_form.changed_data
+            ]
+            if leaving:
+                formset.model._default_manager.filter(pk__in=leaving).update(position=F("position") + 10_000)
+        super().save_formset(request, form, formset, change)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         # Django 6 assumes https for a URL typed without a scheme; opt in now.

@@ -1,5 +1,7 @@
 """Checks shared by the admin tests of both apps."""
 
+from html.parser import HTMLParser
+
 from django.contrib.admin.utils import help_text_for_field
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -29,3 +31,45 @@ def fields_without_help_text(model_admin, request, obj=None):
             if not (form._meta.help_texts or {}).get(name) and not help_text_for_field(name, model):
                 missing.append(f"{model.__name__}.{name} (read-only)")
     return missing
+
+
+class _FormFields(HTMLParser):
+    """Collects what a browser would submit from a page's form: inputs, checked boxes, selects, textareas."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select, self._textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.data[name] = attrs.get("value", "on" if attrs.get("type") == "checkbox" else "")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.data[self._textarea] += data.removeprefix("\n") if not self.data[self._textarea] else data
+
+
+def form_data(response):
+    """The POST data a browser would send back from a rendered admin form, unchanged."""
+    parser = _FormFields()
+    parser.feed(response.content.decode())
+    parser.data.pop("csrfmiddlewaretoken", None)
+    return {key: value for key, value in parser.data.items() if "__prefix__" not in key}

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from digests.models import DailyDigest, DigestEntry, DigestTag, Tag
-from tests.admin_utils import changelist_queries, fields_without_help_text
+from tests.admin_utils import changelist_queries, fields_without_help_text, form_data
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory, TagFactory
 from tests.papers.factories import PaperFactory
 
@@ -187,3 +187,33 @@ def test_every_field_an_editor_sees_has_help_text(rf, admin_user, digest, model)
     request.user = admin_user
 
     assert fields_without_help_text(admin.site._registry[model], request, model.objects.first()) == []
+
+
+def test_editors_reorder_entries_by_swapping_positions(admin_client):
+    digest = DailyDigestFactory()
+    first = DigestEntryFactory(digest=digest, position=1)
+    second = DigestEntryFactory(digest=digest, position=2)
+    data = form_data(admin_client.get(change_page(digest)))
+    order = {data[f"entries-{i}-id"]: i for i in range(2)}
+    data[f"entries-{order[str(first.pk)]}-position"] = "2"
+    data[f"entries-{order[str(second.pk)]}-position"] = "1"
+
+    response = admin_client.post(change_page(digest), data)
+
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.position, second.position) == (2, 1)
+
+
+def test_reordering_while_deleting_an_entry_frees_its_position(admin_client):
+    digest = DailyDigestFactory()
+    entries = [DigestEntryFactory(digest=digest, position=position) for position in (1, 2, 3)]
+    data = form_data(admin_client.get(change_page(digest)))
+    index = {data[f"entries-{i}-id"]: i for i in range(3)}
+    data[f"entries-{index[str(entries[0].pk)]}-DELETE"] = "on"
+    data[f"entries-{index[str(entries[2].pk)]}-position"] = "1"
+    data[f"entries-{index[str(entries[1].pk)]}-position"] = "2"
+
+    assert admin_client.post(change_page(digest), data).status_code == 302
+    assert list(digest.entries.order_by("position").values_list("pk", flat=True)) == [entries[2].pk, entries[1].pk]

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from papers.models import Author, Category, IngestRun, Paper, Tweet, TweetMetrics
 from papers.taxonomy import sync_taxonomy
-from tests.admin_utils import changelist_queries, fields_without_help_text
+from tests.admin_utils import changelist_queries, fields_without_help_text, form_data
 from tests.papers.factories import PaperFactory, TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +210,16 @@ def test_ingest_run_changelist_query_count_does_not_grow_with_rows(admin_client)
     IngestRun.objects.bulk_create([IngestRun(kind=IngestRun.Kind.OAI) for _ in range(17)])
 
     assert changelist_queries(admin_client, IngestRun) == few
+
+
+def test_editors_fix_the_author_order_of_a_paper(admin_client):
+    paper = PaperFactory(with_authors=2)
+    first, second = paper.authorships.order_by("position")
+    url = reverse("admin:papers_paper_change", args=[paper.pk])
+    data = form_data(admin_client.get(url))
+    index = {data[f"authorships-{i}-id"]: i for i in range(2)}
+    data[f"authorships-{index[str(first.pk)]}-position"] = "2"
+    data[f"authorships-{index[str(second.pk)]}-position"] = "1"
+
+    assert admin_client.post(url, data).status_code == 302
+    assert [a.author_id for a in paper.authorships.order_by("position")] == [second.author_id, first.author_id]
