@@ -14,6 +14,7 @@ from markdownx.widgets import AdminMarkdownxWidget
 from papers.admin import EditorAdmin, arxiv_links, short
 
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag, Tag
+from .services.publishing import digests_publish_now
 
 MARKDOWNX_WIDGETS = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
 
@@ -72,8 +73,19 @@ class DailyDigestAdmin(EditorAdmin):
         ("Record", {"classes": ["collapse"], "fields": [("created_at", "modified_at"), "leading_blank_lines"]}),
     ]
 
+    actions = ["publish_now"]
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(entry_count=Count("entries"))
+
+    @admin.action(description="Publish selected digests now", permissions=["change"])
+    def publish_now(self, request, queryset):
+        changed = digests_publish_now(digests=queryset)
+        for digest in changed:
+            self.log_change(request, digest, [{"changed": {"fields": ["Status", "Published at"]}}])
+        already = queryset.count() - len(changed)
+        note = f" ({already} already published, left as they were)" if already else ""
+        self.message_user(request, f"Published {len(changed)} digest{'' if len(changed) == 1 else 's'}{note}.")
 
     @admin.display(description="entries", ordering="entry_count")
     def entry_count(self, obj):

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import IntegrityError, InterfaceError, OperationalError
 
+from digests.services.publishing import digests_publish_due
 from digests.services.uploads import markdown_import_run
 
 
@@ -22,3 +23,9 @@ def import_markdown_post(import_id):
     """Import one uploaded Markdown post (a MarkdownImport row) into a digest."""
     markdown_import = markdown_import_run(import_id=import_id)
     return markdown_import.status if markdown_import is not None else None
+
+
+@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def publish_due_digests():
+    """Publish scheduled digests whose time has come (the beat schedule runs this every few minutes)."""
+    return [digest.slug for digest in digests_publish_due()]
