@@ -65,7 +65,12 @@ def settings_of(module, **variables):
 
 
 def production_env(**variables):
-    defaults = {"DJANGO_SECRET_KEY": random_secret_key(), "DJANGO_ALLOWED_HOSTS": "example.org"}
+    defaults = {
+        "DJANGO_SECRET_KEY": random_secret_key(),
+        "DJANGO_ALLOWED_HOSTS": "example.org",
+        "DATABASE_URL": "postgres://hotpapers@db.example.org:5432/hotpapers",
+        "REDIS_URL": "redis://cache.example.org:6379/0",
+    }
     return clean_env(DJANGO_SETTINGS_MODULE="hotpapers_site.settings.production", **{**defaults, **variables})
 
 
@@ -113,9 +118,27 @@ def test_production_refuses_to_start_without_allowed_hosts(allowed_hosts):
     assert "ImproperlyConfigured" in result.stderr and "DJANGO_ALLOWED_HOSTS" in result.stderr
 
 
+@pytest.mark.parametrize("required", ["DATABASE_URL", "REDIS_URL"])
+def test_production_refuses_to_start_without_its_database_or_redis(required):
+    env = production_env()
+    del env[required]
+
+    result = run(["manage.py", "check", "--deploy"], env)
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {required} must be set in production." in result.stderr
+
+
+def test_production_keeps_database_connections_open_between_requests():
+    env = {key: value for key, value in production_env().items() if key != "DJANGO_SETTINGS_MODULE"}
+    database = settings_of("hotpapers_site.settings.production", **env)["DATABASE"]
+    assert (database["ENGINE"], database["CONN_MAX_AGE"]) == ("django.db.backends.postgresql", 60)
+
+
 def test_production_never_debugs_and_redirects_to_https_unless_told_not_to():
     module = "hotpapers_site.settings.production"
-    env = {"DJANGO_SECRET_KEY": random_secret_key(), "DJANGO_ALLOWED_HOSTS": "example.org", "DJANGO_DEBUG": "true"}
+    env = {**production_env(), "DJANGO_DEBUG": "true"}
+    del env["DJANGO_SETTINGS_MODULE"]
 
     assert settings_of(module, **env)["DEBUG"] is False
     assert settings_of(module, **env)["SSL_REDIRECT"] is True

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env
+from .base import DATABASES, SECRET_KEY, env
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
@@ -28,4 +28,10 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
-CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
+# Production is PostgreSQL and Redis (DESIGN.md): without them jobs would run inside web requests.
+for required in ("DATABASE_URL", "REDIS_URL"):
+    if required not in env:
+        raise ImproperlyConfigured(f"{required} must be set in production.")
+
+# Django reads this per database, not as a top-level setting.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
