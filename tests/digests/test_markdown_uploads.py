@@ -255,12 +255,15 @@ def test_the_import_page_offers_a_multiple_md_file_input(admin_client):
 
 
 @pytest.mark.django_db
-def test_the_import_page_needs_the_add_permission(client, django_user_model):
+def test_the_import_page_needs_the_rights_to_add_imports_and_write_digests(client, django_user_model):
     editor = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
     client.force_login(editor)
     assert client.get(reverse(IMPORT_URL)).status_code == 403
 
     editor.user_permissions.add(Permission.objects.get(codename="add_markdownimport"))
+    assert client.get(reverse(IMPORT_URL)).status_code == 403  # an import may publish or rewrite digests
+
+    editor.user_permissions.add(*Permission.objects.filter(codename__in=["add_dailydigest", "change_dailydigest"]))
     assert client.get(reverse(IMPORT_URL)).status_code == 200
 
 
@@ -352,7 +355,9 @@ def test_an_editor_who_may_upload_but_not_view_imports_comes_back_to_the_upload_
     client, django_user_model, seed_upload
 ):
     editor = django_user_model.objects.create_user("uploader", password="pw", is_staff=True)
-    editor.user_permissions.add(Permission.objects.get(codename="add_markdownimport"))
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_markdownimport", "add_dailydigest", "change_dailydigest"])
+    )
     client.force_login(editor)
 
     response = client.post(reverse(IMPORT_URL), {"files": [seed_upload]})
