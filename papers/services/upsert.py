@@ -69,8 +69,15 @@ def papers_upsert(*, records, update_existing=True):
     if not newest:
         return result
     with transaction.atomic():
-        # Only what deciding needs: abstracts are most of a page's bytes.
-        existing = Paper.objects.only("arxiv_id", "version", "updated").in_bulk(list(newest), field_name="arxiv_id")
+        # Only what deciding needs (abstracts are most of a page's bytes), locked in a stable order so
+        # two overlapping jobs cannot both decide to write, and the older version win.
+        existing = {
+            paper.arxiv_id: paper
+            for paper in Paper.objects.select_for_update()
+            .only("arxiv_id", "version", "updated")
+            .filter(arxiv_id__in=list(newest))
+            .order_by("pk")
+        }
         to_create = [r for arxiv_id, r in newest.items() if arxiv_id not in existing]
         to_update = [
             r
