@@ -18,6 +18,7 @@ help:
 	@echo "make bench   the benchmarks under bench/;  make lint  ruff"
 
 $(PY):
+	bash .ci/services venv
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
