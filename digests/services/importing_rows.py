@@ -4,14 +4,12 @@ Every function here compares what is stored with what is wanted and writes only 
 so importing the same post twice writes nothing the second time (no row changes, ids stay).
 """
 
-import hashlib
-
 from django.db.models import F
-from django.utils.text import slugify
 
 from digests.models import DigestEntry, DigestEntryTweet, DigestTag, Tag
 from digests.postformat import tweet_plain_text
 from papers.models import Authorship, PaperCategory, Tweet
+from papers.services.catalog import slug_candidates
 
 ENTRY_FIELDS = (
     "paper_id",
@@ -36,7 +34,7 @@ def tags_for_names(*, names):
     found = Tag.objects.in_bulk(wanted, field_name="name")
     missing = [name for name in wanted if name not in found]
     if missing:
-        candidates = {name: _slug_candidates(name, fallback_prefix="tag") for name in missing}
+        candidates = {name: slug_candidates(name, fallback_prefix="tag", max_length=100) for name in missing}
         taken = set(Tag.objects.filter(slug__in=[c[0] for c in candidates.values()]).values_list("slug", flat=True))
         new_tags = []
         for name in missing:
@@ -47,15 +45,6 @@ def tags_for_names(*, names):
         Tag.objects.bulk_create(new_tags, ignore_conflicts=True)  # a concurrent import may have made them
         found.update(Tag.objects.in_bulk(missing, field_name="name"))
     return found
-
-
-def _slug_candidates(name, *, fallback_prefix):
-    """The plain ASCII slug, then one made unique by a hash of the name (names slugify can't spell get that)."""
-    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-    base = slugify(name)[:100]
-    if not base:
-        return f"{fallback_prefix}-{digest}", f"{fallback_prefix}-{digest}"
-    return base, f"{base}-{digest}"
 
 
 def sync_digest_tags(*, digest, tags):

@@ -22,6 +22,12 @@ def http_url(url):
     return url if urlsplit(str(url or "")).scheme in {"http", "https"} else ""
 
 
+@register.filter
+def minus(value, other):
+    """value - other, for counts ("and 5 more")."""
+    return int(value) - int(other)
+
+
 @register.inclusion_tag("includes/embedded_post.html", takes_context=True)
 def embedded_post(context, tweet):
     """A social post as a quote: sanitized body, author, and a dated link to the original.

@@ -7,12 +7,12 @@ from django.utils.text import slugify
 from papers.models import Author, Category
 
 
-def author_slug_candidates(name):
-    """The preferred slug, then a stable fallback that no other name can produce."""
+def slug_candidates(name, *, fallback_prefix, max_length):
+    """The preferred slug, then a stable fallback that no other name can produce (a hash of the name)."""
     digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-    base = slugify(name)[:300]
+    base = slugify(name)[:max_length]
     if not base:  # names in scripts slugify cannot transliterate (e.g. CJK)
-        return f"author-{digest}", f"author-{digest}"
+        return f"{fallback_prefix}-{digest}", f"{fallback_prefix}-{digest}"
     return base, f"{base}-{digest}"
 
 
@@ -27,7 +27,7 @@ def authors_for_names(*, names):
         # Names are sorted, so of two names with the same slug the first keeps the short one; a
         # row whose slug (or name, from a concurrent worker) is taken is skipped, then retried
         # below with its fallback slug. No query asks which slugs exist.
-        candidates = {name: author_slug_candidates(name) for name in missing}
+        candidates = {name: slug_candidates(name, fallback_prefix="author", max_length=300) for name in missing}
         Author.objects.bulk_create(
             [Author(name=name, slug=candidates[name][0]) for name in missing], ignore_conflicts=True
         )

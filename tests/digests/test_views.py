@@ -46,6 +46,7 @@ def test_home_lists_published_digests_newest_first_with_paper_count_and_top_thre
     assert all(title in html for title in top_titles)
     assert fourth_title not in html
     assert reverse("digests:digest-detail", args=[newer.slug]) in html
+    assert "and 2 more" in html and html.count(" more</a>") == 1
 
 
 def test_home_leaves_out_drafts_scheduled_and_future_dated_digests(client):
