@@ -8,7 +8,6 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 
-# Serve files straight from the app folders, so `runserver` needs no collectstatic.
 # runserver serves static files from the app folders; nothing is collected in development.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True

@@ -6,7 +6,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/hotpap
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 
 from .base import *  # noqa: E402, F403
-from .base import CELERY_TASK_ROUTES, env  # noqa: E402
+from .base import env  # noqa: E402
 
 DEBUG = False
 SECRET_KEY = "django-insecure-test-only"
@@ -23,7 +23,6 @@ STORAGES = {
 # Tests call tasks eagerly unless a test starts a real worker (tests/test_celery_worker.py),
 # which flips this off for its own process and routes to its own queue.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
-CELERY_TASK_ROUTES = CELERY_TASK_ROUTES
 ARXIV_MIN_INTERVAL = 0.0
 
 # No console handler: pytest shows captured log records itself, and a handler bound to a
