@@ -6,7 +6,6 @@ document has parsed: a truncated body or an HTML error page raises ``ArxivParseE
 """
 
 import re
-from io import BytesIO
 
 from lxml import etree
 
@@ -21,6 +20,7 @@ from .arxiv_records import (
     ordered_categories,
     parse_timestamp,
 )
+from .xml_stream import check_root, release, stream
 
 ATOM = "http://www.w3.org/2005/Atom"
 ARXIV = "http://arxiv.org/schemas/atom"
@@ -62,30 +62,18 @@ def parse_api_feed(data: bytes) -> FeedPage:
         raise TypeError(f"parse_api_feed expects bytes, not {type(data).__name__}")
     header = {"total_results": 0, "start_index": 0, "items_per_page": 0}
     records: list[ArxivRecord] = []
-    events = etree.iterparse(
-        BytesIO(data),
-        events=("end",),
-        tag=(_ENTRY, _TOTAL, _START, _PER_PAGE),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-    )
+    events = stream(data, (_ENTRY, _TOTAL, _START, _PER_PAGE))
     try:
         for _event, elem in events:
             if elem.tag == _ENTRY:
                 records.append(_record(elem))
-                elem.clear()
-                while elem.getprevious() is not None:
-                    del elem.getparent()[0]
+                release(elem)
             else:
                 header[_HEADER[elem.tag]] = _int(elem)
     except etree.XMLSyntaxError as exc:
         message = f"the arXiv API response is not complete XML ({exc}); it starts {body_start(data)}"
         raise ArxivParseError(message) from exc
-    root = events.root
-    if root is None or root.tag != _FEED:
-        found = "nothing" if root is None else f"<{etree.QName(root).localname}>"
-        raise ArxivParseError(f"expected an arXiv API Atom <feed>, found {found}; the body starts {body_start(data)}")
+    check_root(events, _FEED, "an arXiv API Atom <feed>", data)
     return FeedPage(records=records, **header)
 
 

@@ -9,7 +9,6 @@ that does not parse to the end.
 
 import re
 from email.utils import parsedate_to_datetime
-from io import BytesIO
 
 from lxml import etree
 
@@ -24,6 +23,7 @@ from .arxiv_records import (
     ordered_categories,
     parse_day,
 )
+from .xml_stream import check_root, release, stream
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 ARXIV_FORMAT = "http://arxiv.org/OAI/arXiv/"
@@ -53,23 +53,14 @@ def parse_oai(data: bytes) -> OaiPage:
     size: int | None = None
     cursor: int | None = None
     errors: list[tuple[str, str]] = []
-    events = etree.iterparse(
-        BytesIO(data),
-        events=("end",),
-        tag=(_RECORD, _TOKEN, _ERROR),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-    )
+    events = stream(data, (_RECORD, _TOKEN, _ERROR))
     try:
         for _event, elem in events:
             if elem.tag == _RECORD:
                 record = _record(elem, deleted)
                 if record is not None:
                     records.append(record)
-                elem.clear()
-                while elem.getprevious() is not None:
-                    del elem.getparent()[0]
+                release(elem)
             elif elem.tag == _TOKEN:
                 token = (elem.text or "").strip() or None
                 size = _optional_int(elem, "completeListSize")
@@ -79,10 +70,7 @@ def parse_oai(data: bytes) -> OaiPage:
     except etree.XMLSyntaxError as exc:
         message = f"the OAI-PMH response is not complete XML ({exc}); it starts {body_start(data)}"
         raise ArxivParseError(message) from exc
-    root = events.root
-    if root is None or root.tag != _ROOT:
-        found = "nothing" if root is None else f"<{etree.QName(root).localname}>"
-        raise ArxivParseError(f"expected an OAI-PMH document, found {found}; the body starts {body_start(data)}")
+    check_root(events, _ROOT, "an OAI-PMH document", data)
     for code, message in errors:
         if code != NO_RECORDS_MATCH:
             raise OaiError(code, message)
