@@ -76,6 +76,7 @@ class IngestRunAdmin(admin.ModelAdmin):
             "title": "Ingest papers from arXiv",
             "opts": self.opts,
             "form": form,
+            "has_view_permission": self.has_view_permission(request),
         }
         return TemplateResponse(request, "admin/papers/ingestrun/ingest.html", context)
 
