@@ -67,3 +67,9 @@ def test_the_sitemap_lists_published_digests_only(client):
     assert f"<loc>http://testserver{published.get_absolute_url()}</loc>" in xml
     assert draft.slug not in xml
     assert scheduled.slug not in xml
+
+
+def test_favicon_ico_points_at_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response.url.endswith("img/favicon.svg")
+    assert client.get(response.url).status_code == 200
