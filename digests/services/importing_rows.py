@@ -9,7 +9,7 @@ from django.db.models import F
 from digests.models import DigestEntry, DigestEntryTweet, DigestTag, Tag
 from digests.postformat import tweet_plain_text
 from papers.models import Authorship, PaperCategory, Tweet
-from papers.services.catalog import slug_candidates
+from papers.services.catalog import named_rows
 
 ENTRY_FIELDS = (
     "paper_id",
@@ -28,23 +28,7 @@ TWEET_FILLABLE_FIELDS = ("url", "author_handle", "author_name", "lang", "text", 
 
 def tags_for_names(*, names):
     """Map each tag name to its Tag, creating the missing ones with a unique slug."""
-    wanted = list(dict.fromkeys(names))
-    if not wanted:
-        return {}
-    found = Tag.objects.in_bulk(wanted, field_name="name")
-    missing = [name for name in wanted if name not in found]
-    if missing:
-        candidates = {name: slug_candidates(name, fallback_prefix="tag", max_length=100) for name in missing}
-        taken = set(Tag.objects.filter(slug__in=[c[0] for c in candidates.values()]).values_list("slug", flat=True))
-        new_tags = []
-        for name in missing:
-            base, fallback = candidates[name]
-            slug = fallback if base in taken else base
-            taken.add(slug)
-            new_tags.append(Tag(name=name, slug=slug))
-        Tag.objects.bulk_create(new_tags, ignore_conflicts=True)  # a concurrent import may have made them
-        found.update(Tag.objects.in_bulk(missing, field_name="name"))
-    return found
+    return named_rows(Tag, names=names, fallback_prefix="tag")
 
 
 def sync_digest_tags(*, digest, tags):

@@ -16,29 +16,37 @@ def slug_candidates(name, *, fallback_prefix, max_length):
     return base, f"{base}-{digest}"
 
 
-def authors_for_names(*, names):
-    """Map each name to its Author, creating the missing ones (one Author per distinct name)."""
+def named_rows(model, *, names, fallback_prefix):
+    """Map each name to its row of `model` (unique `name` and `slug`), creating the missing ones.
+
+    Names are sorted, so of two names with the same slug the first keeps the short one; a row whose
+    slug (or name, from a concurrent worker) is taken is skipped, then retried with its fallback
+    slug. No query asks which slugs exist: three queries in all, five after a clash.
+    """
     wanted = sorted(set(names))
     if not wanted:
         return {}
-    found = Author.objects.in_bulk(wanted, field_name="name")
+    found = model.objects.in_bulk(wanted, field_name="name")
     missing = [name for name in wanted if name not in found]
     if missing:
-        # Names are sorted, so of two names with the same slug the first keeps the short one; a
-        # row whose slug (or name, from a concurrent worker) is taken is skipped, then retried
-        # below with its fallback slug. No query asks which slugs exist.
-        candidates = {name: slug_candidates(name, fallback_prefix="author", max_length=300) for name in missing}
-        Author.objects.bulk_create(
-            [Author(name=name, slug=candidates[name][0]) for name in missing], ignore_conflicts=True
-        )
-        found.update(Author.objects.in_bulk(missing, field_name="name"))
-        lost = [name for name in missing if name not in found]
-        if lost:
-            Author.objects.bulk_create(
-                [Author(name=name, slug=candidates[name][1]) for name in lost], ignore_conflicts=True
+        max_length = model._meta.get_field("slug").max_length - 9  # room for the "-<hash>" fallback
+        candidates = {
+            name: slug_candidates(name, fallback_prefix=fallback_prefix, max_length=max_length) for name in missing
+        }
+        for choice in (0, 1):
+            model.objects.bulk_create(
+                [model(name=name, slug=candidates[name][choice]) for name in missing], ignore_conflicts=True
             )
-            found.update(Author.objects.in_bulk(lost, field_name="name"))
+            found.update(model.objects.in_bulk(missing, field_name="name"))
+            missing = [name for name in missing if name not in found]
+            if not missing:
+                break
     return found
+
+
+def authors_for_names(*, names):
+    """Map each name to its Author, creating the missing ones (one Author per distinct name)."""
+    return named_rows(Author, names=names, fallback_prefix="author")
 
 
 def categories_for_codes(*, codes):
