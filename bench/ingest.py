@@ -24,7 +24,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import environ  # noqa: E402
 import psycopg  # noqa: E402
-from ingest_parse import DEFAULT_POSTS, build_api_feed, load_corpus_papers, time_parsers  # noqa: E402
+from ingest_parse import time_parsers  # noqa: E402
+
+from tests.arxiv_feeds import DEFAULT_POSTS, build_api_feed, load_corpus_papers  # noqa: E402
 
 
 def bench_database_url():

@@ -1,8 +1,6 @@
 """arXiv ingestion end to end: a local HTTP server with recorded responses, real PostgreSQL."""
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -13,10 +11,8 @@ from werkzeug import Response
 from papers.models import Category, IngestRun, Paper
 from papers.services import arxiv_ingest
 from papers.sources.arxiv import ArxivClient, ArxivUnavailable, InvalidArxivId
+from tests.arxiv_feeds import CorpusPaper, build_api_feed
 from tests.conftest import FIXTURES_DIR
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from ingest_parse import CorpusPaper, build_api_feed  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 ARXIV = FIXTURES_DIR / "arxiv"
