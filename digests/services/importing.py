@@ -19,7 +19,7 @@ from digests.postformat import Post, PostFormatError, parse_post
 from papers.models import Author, Category, Paper, Tweet
 from papers.services.catalog import categories_for_codes
 from papers.services.upsert import PaperRecord, papers_upsert
-from papers.sources.arxiv_ids import InvalidArxivId, normalize_arxiv_id
+from papers.sources.arxiv import InvalidArxivId, normalize_arxiv_id
 
 from . import importing_rows as rows
 

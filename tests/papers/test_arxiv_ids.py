@@ -1,6 +1,6 @@
 import pytest
 
-from papers.sources.arxiv_ids import ArxivId, InvalidArxivId, normalize_arxiv_id, parse_id_list
+from papers.sources.arxiv import ArxivId, InvalidArxivId, normalize_arxiv_id, parse_id_list
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from papers.sources.arxiv import (
     parse_api_feed,
     parse_document,
     parse_oai,
+    split_author_list,
 )
-from papers.sources.arxiv_oai import split_author_list
 from tests.conftest import FIXTURES_DIR
 
 ARXIV_FIXTURES = FIXTURES_DIR / "arxiv"

@@ -1,14 +1,15 @@
 """arXiv as a source: ids, the API's Atom feed, OAI-PMH and a polite HTTP client. Nothing here knows Django.
 
-The pieces live in ``arxiv_ids``, ``arxiv_records``, ``arxiv_feed``, ``arxiv_oai`` and ``arxiv_client``;
-import them from here.
+The pieces live in ``ids`` (the one id grammar), ``records`` (dataclasses and errors), ``feed`` (API Atom),
+``oai`` (OAI-PMH), ``xml`` (the hardened streaming reader both parsers use) and ``client`` (HTTP).
+Code outside this package imports from here, never from the modules.
 """
 
 from io import BytesIO
 
 from lxml import etree
 
-from .arxiv_client import (
+from .client import (
     DEFAULT_API_URL,
     DEFAULT_OAI_URL,
     DEFAULT_USER_AGENT,
@@ -17,10 +18,10 @@ from .arxiv_client import (
     Throttle,
     parse_retry_after,
 )
-from .arxiv_feed import ATOM, parse_api_feed
-from .arxiv_ids import ArxivId, InvalidArxivId, normalize_all, normalize_arxiv_id, parse_id_list
-from .arxiv_oai import OAI, parse_oai
-from .arxiv_records import (
+from .feed import ATOM, parse_api_feed
+from .ids import ArxivId, InvalidArxivId, normalize_all, normalize_arxiv_id, parse_id_list
+from .oai import OAI, parse_oai, split_author_list
+from .records import (
     ArxivApiError,
     ArxivAuthor,
     ArxivError,
@@ -60,6 +61,7 @@ __all__ = [
     "parse_id_list",
     "parse_oai",
     "parse_retry_after",
+    "split_author_list",
 ]
 
 

@@ -26,10 +26,10 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode
 from urllib.request import OpenerDirector, Request, build_opener
 
-from .arxiv_feed import parse_api_feed
-from .arxiv_ids import ArxivId, normalize_all, normalize_arxiv_id
-from .arxiv_oai import parse_oai
-from .arxiv_records import ArxivHttpError, ArxivParseError, ArxivUnavailable, FeedPage, OaiPage, is_category
+from .feed import parse_api_feed
+from .ids import ArxivId, normalize_all, normalize_arxiv_id
+from .oai import parse_oai
+from .records import ArxivHttpError, ArxivParseError, ArxivUnavailable, FeedPage, OaiPage, is_category
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import re
 
 from lxml import etree
 
-from .arxiv_ids import InvalidArxivId, normalize_arxiv_id
-from .arxiv_records import (
+from .ids import InvalidArxivId, normalize_arxiv_id
+from .records import (
     ArxivApiError,
     ArxivAuthor,
     ArxivParseError,
@@ -20,7 +20,7 @@ from .arxiv_records import (
     ordered_categories,
     parse_timestamp,
 )
-from .xml_stream import check_root, release, stream
+from .xml import check_root, release, stream
 
 ATOM = "http://www.w3.org/2005/Atom"
 ARXIV = "http://arxiv.org/schemas/atom"

@@ -4,7 +4,7 @@ from io import BytesIO
 
 from lxml import etree
 
-from .arxiv_records import ArxivParseError, body_start
+from .records import ArxivParseError, body_start
 
 
 def stream(data: bytes, tags: tuple[str, ...]):

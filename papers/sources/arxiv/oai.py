@@ -12,8 +12,8 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from .arxiv_ids import InvalidArxivId, normalize_arxiv_id
-from .arxiv_records import (
+from .ids import InvalidArxivId, normalize_arxiv_id
+from .records import (
     ArxivAuthor,
     ArxivParseError,
     ArxivRecord,
@@ -23,7 +23,7 @@ from .arxiv_records import (
     ordered_categories,
     parse_day,
 )
-from .xml_stream import check_root, release, stream
+from .xml import check_root, release, stream
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 ARXIV_FORMAT = "http://arxiv.org/OAI/arXiv/"
