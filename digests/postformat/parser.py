@@ -5,13 +5,15 @@ import html
 import json
 import re
 
+from papers.sources.arxiv import WRITTEN_ID
+
 from .lines import LineReader
 from .renderer import SCRIPT_LINE
 from .types import MONTHS, Post, PostEntry, PostFormatError, PostTweet, escape_author_name
 
 # arXiv ids as links show them: new style (2201.04182) or old style (hep-th/9901001, math.GT/0309136),
-# with an optional version.
-ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[a-z]+)*)?/\d{7})(?:v[1-9]\d*)?")
+# with an optional version; the grammar is the one papers/sources/arxiv/ids.py owns.
+ARXIV_ID = re.compile(WRITTEN_ID)
 _CODE = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]+(?:-[a-z]+)*)?"
 _HANDLE = r"[A-Za-z0-9_]{1,50}"
 

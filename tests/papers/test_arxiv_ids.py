@@ -1,6 +1,12 @@
-import pytest
+import re
 
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from digests.postformat.parser import ARXIV_ID as MARKDOWN_ARXIV_ID
 from papers.sources.arxiv import ArxivId, InvalidArxivId, normalize_arxiv_id, parse_id_list
+from papers.urls import ArxivIdConverter, WrittenArxivIdConverter
+from tests.papers.factories import PaperFactory
 
 
 @pytest.mark.parametrize(
@@ -115,3 +121,69 @@ def test_parse_id_list_names_every_bad_id_at_once():
 
 def test_parse_id_list_of_nothing_is_empty():
     assert parse_id_list(" \n, ") == []
+
+
+# One grammar: the URL converter, the Markdown parser and the normaliser are built from ids.py
+
+WRITTEN = [
+    "2201.04182",
+    "2201.04182v2",
+    "0706.0001v13",
+    "hep-th/9901001",
+    "math.GT/0309136v2",
+    "cond-mat.str-el/0501001",
+]
+
+
+@pytest.mark.parametrize("raw", WRITTEN)
+def test_the_url_converter_takes_the_base_id_the_normaliser_gives_and_nothing_longer(raw):
+    base = normalize_arxiv_id(raw).base
+    assert re.fullmatch(ArxivIdConverter.regex, base)
+    assert (re.fullmatch(ArxivIdConverter.regex, raw) is not None) == (raw == base)
+    assert re.fullmatch(WrittenArxivIdConverter.regex, raw)
+    assert WrittenArxivIdConverter().to_python(raw) == base
+
+
+@pytest.mark.parametrize("raw", WRITTEN)
+def test_the_markdown_parser_takes_every_id_as_written(raw):
+    assert MARKDOWN_ARXIV_ID.fullmatch(raw)
+
+
+@pytest.mark.parametrize("raw", ["2201.041821", "2201.04182v0", "2201.04182V2", "hep_th/9901001", "9901001"])
+def test_the_markdown_parser_and_the_normaliser_refuse_the_same_shapes(raw):
+    assert not MARKDOWN_ARXIV_ID.fullmatch(raw)
+    with pytest.raises(InvalidArxivId):
+        normalize_arxiv_id(raw)
+
+
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/papers/2201.04182v2/", "/papers/2201.04182/"),
+        ("/papers/hep-th/9901001v3/", "/papers/hep-th/9901001/"),
+        ("/papers/math.GT/0309136/", "/papers/math/0309136/"),
+        ("/papers/math.GT/0309136v1/?ref=x", "/papers/math/0309136/?ref=x"),
+    ],
+)
+def test_a_paper_url_with_a_version_or_subject_class_redirects_to_the_canonical_one(client, path, target):
+    response = client.get(path)
+    assert (response.status_code, response.url) == (301, target)
+
+
+@pytest.mark.django_db
+def test_the_redirect_lands_on_the_paper(client):
+    PaperFactory(arxiv_id="2201.04182", title="Landed")
+    response = client.get("/papers/2201.04182v2/", follow=True)
+    assert response.redirect_chain == [("/papers/2201.04182/", 301)]
+    assert response.status_code == 200 and response.context["paper"].title == "Landed"
+
+
+@pytest.mark.parametrize("path", ["/papers/2213.04182/", "/papers/2213.04182v2/", "/papers/1501.0001/", "/papers/x/1/"])
+def test_a_paper_url_with_an_id_arxiv_never_issued_is_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_links_to_a_paper_are_built_from_the_base_id_only():
+    assert reverse("papers:paper-detail", args=["math/0309136"]) == "/papers/math/0309136/"
+    with pytest.raises(NoReverseMatch):
+        reverse("papers:paper-detail", args=["2201.04182v2"])

@@ -19,7 +19,17 @@ from .client import (
     parse_retry_after,
 )
 from .feed import ATOM, parse_api_feed
-from .ids import ArxivId, InvalidArxivId, normalize_all, normalize_arxiv_id, parse_id_list
+from .ids import (
+    ARXIV_HOST,
+    ARXIV_PAPER_PATH,
+    BASE_ID,
+    WRITTEN_ID,
+    ArxivId,
+    InvalidArxivId,
+    normalize_all,
+    normalize_arxiv_id,
+    parse_id_list,
+)
 from .oai import OAI, parse_oai, split_author_list
 from .records import (
     ArxivApiError,
@@ -36,6 +46,9 @@ from .records import (
 )
 
 __all__ = [
+    "ARXIV_HOST",
+    "ARXIV_PAPER_PATH",
+    "BASE_ID",
     "DEFAULT_API_URL",
     "DEFAULT_OAI_URL",
     "DEFAULT_USER_AGENT",
@@ -54,6 +67,7 @@ __all__ = [
     "OaiError",
     "OaiPage",
     "Throttle",
+    "WRITTEN_ID",
     "normalize_all",
     "normalize_arxiv_id",
     "parse_api_feed",

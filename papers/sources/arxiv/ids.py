@@ -12,11 +12,36 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_NEW_STYLE = r"(?P<new_yymm>\d{4})\.(?P<new_number>\d{4,5})"
-_OLD_STYLE = r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]+(?:-[A-Za-z]+)*)?/(?P<old_yymm>\d{4})(?P<old_number>\d{3})"
-_ID = re.compile(rf"(?:{_NEW_STYLE}|{_OLD_STYLE})(?:v(?P<version>[1-9]\d{{0,3}}))?")
+# The grammar, as regex fragments without capturing groups so that any pattern can embed them: the URL
+# converter (papers/urls.py), the Markdown parser (digests/postformat), the link finder (sources/links.py)
+# and the normaliser below are all built from these, so they cannot drift apart. Shapes only: whether the
+# year and month were ever issued is checked by ``normalize_arxiv_id``.
+YYMM = r"\d{4}"
+NEW_NUMBER = r"\d{4,5}"  # four digits until 2014-12, five from 2015-01
+ARCHIVE = r"[a-z]+(?:-[a-z]+)*"  # "hep-th", "cond-mat", "math"
+SUBJECT_CLASS = r"[A-Za-z]+(?:-[A-Za-z]+)*"  # the "GT" of "math.GT/0309136", "str-el" of "cond-mat.str-el/..."
+OLD_NUMBER = r"\d{3}"
+VERSION_NUMBER = r"[1-9]\d{0,3}"
+
+NEW_STYLE_ID = rf"{YYMM}\.{NEW_NUMBER}"
+OLD_STYLE_BASE_ID = rf"{ARCHIVE}/{YYMM}{OLD_NUMBER}"
+OLD_STYLE_ID = rf"{ARCHIVE}(?:\.{SUBJECT_CLASS})?/{YYMM}{OLD_NUMBER}"
+VERSION = rf"v{VERSION_NUMBER}"
+# A base id as Paper.arxiv_id stores it: no version, no subject class.
+BASE_ID = rf"(?:{NEW_STYLE_ID}|{OLD_STYLE_BASE_ID})"
+# An id as people and posts write it: a subject class and a version may be there.
+WRITTEN_ID = rf"(?:{NEW_STYLE_ID}|{OLD_STYLE_ID})(?:{VERSION})?"
+# arXiv's own hosts and the paths that name one paper (abstract, PDF, HTML rendering).
+ARXIV_HOST = r"(?:(?:export|www)\.)?arxiv\.org"
+ARXIV_PAPER_PATH = r"(?:abs|pdf|html)"
+
+_ID = re.compile(
+    rf"(?:(?P<new_yymm>{YYMM})\.(?P<new_number>{NEW_NUMBER})"
+    rf"|(?P<archive>{ARCHIVE})(?:\.{SUBJECT_CLASS})?/(?P<old_yymm>{YYMM})(?P<old_number>{OLD_NUMBER}))"
+    rf"(?:v(?P<version>{VERSION_NUMBER}))?"
+)
 _URL = re.compile(
-    r"(?:https?://)?(?:(?:export|www)\.)?arxiv\.org/(?:abs|pdf|html)/(?P<rest>.+?)(?:\.pdf)?/?(?:[?#].*)?",
+    rf"(?:https?://)?{ARXIV_HOST}/{ARXIV_PAPER_PATH}/(?P<rest>.+?)(?:\.pdf)?/?(?:[?#].*)?",
     re.IGNORECASE,
 )
 _PREFIX = re.compile(r"arxiv:\s*", re.IGNORECASE)
