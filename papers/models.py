@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from .fields import ArxivIdField
+
 ARXIV_ABS_URL = "https://arxiv.org/abs/{}"
 ARXIV_PDF_URL = "https://arxiv.org/pdf/{}"
 ARXIV_LIST_URL = "https://arxiv.org/list/{}/recent"
@@ -53,7 +55,7 @@ class Author(models.Model):
 
 
 class Paper(models.Model):
-    arxiv_id = models.CharField(
+    arxiv_id = ArxivIdField(
         max_length=40,
         unique=True,
         help_text='Base id without version: "2201.04182" or "hep-th/9901001".',
