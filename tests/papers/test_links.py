@@ -11,7 +11,7 @@ from digests.postformat import parse_post, tweet_plain_text
 from papers.sources.arxiv import ArxivId, normalize_arxiv_id
 from papers.sources.links import find_arxiv_ids
 
-# No deadline (the machine is shared and slow at times) and no example database (nothing written beside the tests).
+# No deadline (the machine is shared and slow at times); no example database (failures replay from the seed printed).
 relaxed = settings(deadline=None, database=None)
 
 
