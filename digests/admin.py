@@ -7,12 +7,12 @@ actions come with those services.
 
 from django.contrib import admin
 from django.db.models import Count
-from django.utils.html import format_html
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from papers.admin import EditorAdmin, arxiv_links, short
+from papers.admin_base import ARXIV_LINKS_HELP, EditorAdmin, arxiv_links, link, short
 
+from . import admin_imports  # noqa: F401  (registers the Markdown upload pages, kept in their own module)
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag, Tag
 from .services.publishing import digests_publish_now
 
@@ -93,7 +93,7 @@ class DailyDigestAdmin(EditorAdmin):
 
     @admin.display(description="on site")
     def site_link(self, obj):
-        return format_html('<a href="{}">view</a>', obj.get_absolute_url())
+        return link(obj.get_absolute_url(), "view")
 
 
 class DigestEntryTweetInline(admin.TabularInline):
@@ -123,7 +123,7 @@ class DigestEntryAdmin(EditorAdmin):
             {"classes": ["collapse"], "fields": ["shown_title", "shown_authors", "shown_abstract", "shown_categories"]},
         ),
     ]
-    help_texts = {"paper_links": "The paper on arXiv (abstract, PDF) and on this site."}
+    help_texts = {"paper_links": ARXIV_LINKS_HELP}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(post_count=Count("entry_tweets"))

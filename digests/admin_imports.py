@@ -1,16 +1,15 @@
 """Admin for Markdown uploads: an "Import Markdown posts" page under the MarkdownImport list.
 
-Imported from DigestsConfig.ready(), so it registers whatever digests/admin.py does.
+Imported by digests/admin.py, as each app's admin.py imports its tool pages.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.urls import reverse
+
+from papers.admin_base import ToolPageAdmin, link, short
 
 from .models import DailyDigest, MarkdownImport
 from .services.uploads import MAX_UPLOAD_BYTES, markdown_import_enqueue, markdown_import_retry
@@ -49,7 +48,7 @@ class MarkdownUploadForm(forms.Form):
 
 
 @admin.register(MarkdownImport)
-class MarkdownImportAdmin(admin.ModelAdmin):
+class MarkdownImportAdmin(ToolPageAdmin):
     list_display = ["filename", "status", "digest_link", "short_message", "created_by", "created_at", "finished_at"]
     list_display_links = ["filename"]
     list_filter = ["status"]
@@ -59,16 +58,11 @@ class MarkdownImportAdmin(admin.ModelAdmin):
     fields = ["filename", "status", "message", "digest", "created_by", "created_at", "finished_at", "content"]
     readonly_fields = fields
     actions = ["import_again"]
+    tool_page = "import"
+    tool_page_title = "Import Markdown posts"
 
-    def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}_import"
-        upload = path("import/", self.admin_site.admin_view(self.import_view), name=name)
-        return [upload, *super().get_urls()]
-
-    # An import is a record of what happened: it is made by uploading, never edited by hand.
-    def add_view(self, request, form_url="", extra_context=None):
-        return redirect("admin:digests_markdownimport_import")
-
+    # An import is a record of what happened: it is made by uploading (adding leads to the upload
+    # page), never edited by hand.
     def has_change_permission(self, request, obj=None):
         return False
 
@@ -88,19 +82,17 @@ class MarkdownImportAdmin(admin.ModelAdmin):
             url = reverse("admin:digests_dailydigest_change", args=[obj.digest.pk])
         else:
             url = obj.digest.get_absolute_url()
-        return format_html('<a href="{}">{}</a>', url, obj.digest.slug)
+        return link(url, obj.digest.slug)
 
     @admin.display(description="Message")
     def short_message(self, obj):
-        return Truncator(obj.message).chars(120)
+        return short(obj.message, 120)
 
     def has_add_permission(self, request):
         # An import creates, rewrites and publishes digests: it needs the rights to do that by hand.
         return super().has_add_permission(request) and request.user.has_perms(DIGEST_WRITE_PERMISSIONS)
 
-    def import_view(self, request):
-        if not self.has_add_permission(request):
-            raise PermissionDenied
+    def tool_page_view(self, request):
         form = MarkdownUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -112,14 +104,7 @@ class MarkdownImportAdmin(admin.ModelAdmin):
                 if self.has_view_permission(request):
                     return redirect("admin:digests_markdownimport_changelist")
                 return redirect("admin:digests_markdownimport_import")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import Markdown posts",
-            "opts": self.opts,
-            "form": form,
-            "has_view_permission": self.has_view_permission(request),
-        }
-        return TemplateResponse(request, "admin/digests/markdownimport/import.html", context)
+        return self.render_tool_page(request, form)
 
     def _report(self, request, imports):
         count = len(imports)

@@ -6,4 +6,4 @@ class DigestsConfig(AppConfig):
     verbose_name = "Digests"
 
     def ready(self):
-        from . import admin_imports, receivers  # noqa: F401  (registers the upload admin; connects the receivers)
+        from . import receivers  # noqa: F401  (connects the receivers)

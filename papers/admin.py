@@ -2,76 +2,22 @@
 
 Every changelist states its joins and counts in get_queryset, so its query count does not
 grow with its rows. Help texts live on the model fields; only read-only display methods, which
-have no model field, get theirs from the admin's help_texts (see EditorAdmin).
+have no model field, get theirs from the admin's help_texts (see papers/admin_base.py).
 """
 
 from django.contrib import admin, messages
-from django.db import models, transaction
-from django.db.models import Count, F
+from django.db import transaction
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.text import Truncator, capfirst
+from django.utils.text import capfirst
 
+from . import admin_ingest  # noqa: F401  (registers the ingestion pages, kept in their own module)
+from .admin_base import ARXIV_LINKS_HELP, EditorAdmin, arxiv_links, short
 from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
 from .services.arxiv_ingest import arxiv_ingest_enqueue
 from .services.moderation import tweets_set_hidden
 from .sources.arxiv import ArxivError
-
-
-class EditorAdmin(admin.ModelAdmin):
-    """This project's ModelAdmin defaults.
-
-    help_texts = {name: text} explains read-only display methods, which have no model field to
-    carry a help_text; they go to the form factory's Meta.help_texts, which Django also reads for
-    read-only fields. Model fields keep their help_text on the model.
-    """
-
-    help_texts = {}
-
-    def get_queryset(self, request):
-        # Meta.ordering is ignored once a subclass annotates a count (GROUP BY); state it so
-        # autocomplete answers stay ordered.
-        queryset = super().get_queryset(request)
-        return queryset if queryset.query.order_by else queryset.order_by(*self.model._meta.ordering)
-
-    def get_form(self, request, obj=None, **kwargs):
-        kwargs.setdefault("help_texts", self.help_texts)
-        return super().get_form(request, obj, **kwargs)
-
-    def save_formset(self, request, form, formset, change):
-        """Inline rows with a unique position save in any new order, swaps included.
-
-        The rows are saved one by one and each position is checked at once, so the rows that move
-        or go away are first parked out of range (inside the admin's transaction).
-        """
-        if any(field.name == "position" for field in formset.model._meta.fields):
-            leaving = [
-                inline_form.instance.pk
-                for inline_form in formset.initial_forms
-                if formset._should_delete_form(inline_form) or "position" in inline_form.changed_data
-            ]
-            if leaving:
-                formset.model._default_manager.filter(pk__in=leaving).update(position=F("position") + 10_000)
-        super().save_formset(request, form, formset, change)
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        # Django 6 assumes https for a URL typed without a scheme; opt in now.
-        if isinstance(db_field, models.URLField):
-            kwargs.setdefault("assume_scheme", "https")
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-
-def short(text, length=80):
-    return Truncator(" ".join((text or "").split())).chars(length)
-
-
-def arxiv_links(paper):
-    return format_html(
-        '<a href="{}">abs</a> · <a href="{}">pdf</a> · <a href="{}">site</a>',
-        paper.abs_url,
-        paper.pdf_url,
-        paper.get_absolute_url(),
-    )
 
 
 @admin.register(Category)
@@ -135,7 +81,7 @@ class PaperAdmin(EditorAdmin):
         ("Dates", {"fields": [("published", "updated"), ("created_at", "modified_at")]}),
         ("Content", {"fields": ["abstract", "comment", "journal_ref", "doi"]}),
     ]
-    help_texts = {"links": "The paper on arXiv (abstract, PDF) and on this site."}
+    help_texts = {"links": ARXIV_LINKS_HELP}
 
     actions = ["refresh_from_arxiv"]
 
@@ -247,6 +193,3 @@ class TweetMetricsAdmin(EditorAdmin):
         if obj is None:
             return []
         return ["tweet", "measured_at", "retweets", "likes", "replies", "quotes"]
-
-
-from . import admin_ingest  # noqa: E402, F401  (the ingestion pages, kept in their own module)

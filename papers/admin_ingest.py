@@ -1,13 +1,14 @@
-"""Admin for arXiv ingestion: the record of every run, and a page to ingest pasted ids or URLs."""
+"""Admin for arXiv ingestion: the record of every run, and a page to ingest pasted ids or URLs.
+
+Imported by papers/admin.py, as each app's admin.py imports its tool pages.
+"""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path
 
+from .admin_base import ToolPageAdmin
 from .models import IngestRun
 from .services.arxiv_ingest import arxiv_ingest_enqueue, ingest_outcomes_for
 from .sources.arxiv import ArxivError, InvalidArxivId, parse_id_list
@@ -31,7 +32,7 @@ class ArxivIdsForm(forms.Form):
 
 
 @admin.register(IngestRun)
-class IngestRunAdmin(admin.ModelAdmin):
+class IngestRunAdmin(ToolPageAdmin):
     """Ingestion jobs write these records; editors read them, and start new runs from here."""
 
     list_display = ["started_at", "kind", "status", "summary", "pages", "finished_at"]
@@ -39,6 +40,8 @@ class IngestRunAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     search_fields = ["error", "resumption_token"]
     readonly_fields = [field.name for field in IngestRun._meta.fields if not field.primary_key]
+    tool_page = "ingest"
+    tool_page_title = "Ingest papers from arXiv"
 
     def has_add_permission(self, request):
         return False
@@ -46,20 +49,14 @@ class IngestRunAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def add_view(self, request, form_url="", extra_context=None):
-        return redirect("admin:papers_ingestrun_ingest")
+    def has_tool_page_permission(self, request):
+        return request.user.has_perm("papers.change_paper")
 
     @admin.display(description="created / updated / unchanged / failed")
     def summary(self, obj):
         return f"{obj.created} / {obj.updated} / {obj.unchanged} / {obj.failed}"
 
-    def get_urls(self):
-        ingest = path("ingest/", self.admin_site.admin_view(self.ingest_view), name="papers_ingestrun_ingest")
-        return [ingest, *super().get_urls()]
-
-    def ingest_view(self, request):
-        if not request.user.has_perm("papers.change_paper"):
-            raise PermissionDenied
+    def tool_page_view(self, request):
         form = ArxivIdsForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -71,14 +68,7 @@ class IngestRunAdmin(admin.ModelAdmin):
                 noun = "paper" if len(ids) == 1 else "papers"
                 messages.info(request, f"Queued {len(ids)} {noun} for ingestion from arXiv.")
             return redirect("admin:papers_ingestrun_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Ingest papers from arXiv",
-            "opts": self.opts,
-            "form": form,
-            "has_view_permission": self.has_view_permission(request),
-        }
-        return TemplateResponse(request, "admin/papers/ingestrun/ingest.html", context)
+        return self.render_tool_page(request, form)
 
     def changelist_view(self, request, extra_context=None):
         # The runs this editor started, finished since they last looked: say how each went.

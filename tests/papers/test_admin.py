@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from papers.admin_base import EditorAdmin
 from papers.models import Author, Category, IngestRun, Paper, Tweet, TweetMetrics
 from papers.taxonomy import sync_taxonomy
 from tests.admin_utils import changelist_queries, fields_without_help_text, form_data
@@ -223,3 +224,11 @@ def test_editors_fix_the_author_order_of_a_paper(admin_client):
 
     assert admin_client.post(url, data).status_code == 302
     assert [a.author_id for a in paper.authorships.order_by("position")] == [second.author_id, first.author_id]
+
+
+@pytest.mark.parametrize("app_label", ["papers", "digests"])
+def test_every_admin_editors_use_extends_the_editor_base(app_label):
+    admins = [model_admin for model, model_admin in admin.site._registry.items() if model._meta.app_label == app_label]
+
+    assert admins
+    assert [type(a).__name__ for a in admins if not isinstance(a, EditorAdmin)] == []
