@@ -10,7 +10,15 @@ from django.db.models import Count
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from papers.admin_base import ARXIV_LINKS_HELP, EditorAdmin, arxiv_links, link, short
+from papers.admin_base import (
+    ARXIV_LINKS_HELP,
+    EditorAdmin,
+    EditorStackedInline,
+    EditorTabularInline,
+    arxiv_links,
+    link,
+    short,
+)
 
 from . import admin_imports  # noqa: F401  (registers the Markdown upload pages, kept in their own module)
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag, Tag
@@ -33,15 +41,17 @@ class TagAdmin(EditorAdmin):
         return obj.digest_count
 
 
-class DigestTagInline(admin.TabularInline):
+class DigestTagInline(EditorTabularInline):
     model = DigestTag
     fields = ["position", "tag"]
     autocomplete_fields = ["tag"]
     ordering = ["position"]
-    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tag", "digest")
 
 
-class DigestEntryInline(admin.StackedInline):
+class DigestEntryInline(EditorStackedInline):
     """The digest's papers in order; snapshots and embedded posts are edited on each entry's own page."""
 
     model = DigestEntry
@@ -50,7 +60,6 @@ class DigestEntryInline(admin.StackedInline):
     formfield_overrides = MARKDOWNX_WIDGETS
     ordering = ["position"]
     show_change_link = True
-    extra = 0
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("digest", "paper")
@@ -96,12 +105,14 @@ class DailyDigestAdmin(EditorAdmin):
         return link(obj.get_absolute_url(), "view")
 
 
-class DigestEntryTweetInline(admin.TabularInline):
+class DigestEntryTweetInline(EditorTabularInline):
     model = DigestEntryTweet
     fields = ["position", "tweet"]
     autocomplete_fields = ["tweet"]
     ordering = ["position"]
-    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tweet", "entry__digest", "entry__paper")
 
 
 @admin.register(DigestEntry)

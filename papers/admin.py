@@ -9,11 +9,12 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.text import capfirst
 
 from . import admin_ingest  # noqa: F401  (registers the ingestion pages, kept in their own module)
-from .admin_base import ARXIV_LINKS_HELP, EditorAdmin, arxiv_links, short
+from .admin_base import ARXIV_LINKS_HELP, EditorAdmin, EditorTabularInline, arxiv_links, link, short
 from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
 from .services.arxiv_ingest import arxiv_ingest_enqueue
 from .services.moderation import tweets_set_hidden
@@ -50,20 +51,47 @@ class AuthorAdmin(EditorAdmin):
         return obj.paper_count
 
 
-class AuthorshipInline(admin.TabularInline):
+# A paper's authors are edited on its page up to this many. Each row posts four fields, and Django
+# refuses a form of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000): a paper of 250 authors could
+# not be saved at all. Beyond it the page lists them read-only, linking to the paper's authorships.
+AUTHORS_EDITED_INLINE_MAX = 100
+
+
+class AuthorshipInline(EditorTabularInline):
     model = Authorship
     fields = ["position", "author"]
     autocomplete_fields = ["author"]
     ordering = ["position"]
-    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author", "paper")
 
 
-class PaperCategoryInline(admin.TabularInline):
+class PaperCategoryInline(EditorTabularInline):
     model = PaperCategory
     fields = ["position", "category"]
     autocomplete_fields = ["category"]
     ordering = ["position"]
-    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("category", "paper")
+
+
+@admin.register(Authorship)
+class AuthorshipAdmin(EditorAdmin):
+    """One row per author of a paper: where the authors of papers too long to edit inline are fixed."""
+
+    list_display = ["position", "author", "paper_arxiv_id"]
+    list_display_links = ["position", "author"]
+    list_select_related = ["author", "paper"]
+    search_fields = ["author__name", "=paper__arxiv_id"]
+    autocomplete_fields = ["paper", "author"]
+    fields = ["paper", "position", "author"]
+    help_texts = {"paper": "Search by arXiv id or title."}
+
+    @admin.display(description="paper", ordering="paper__arxiv_id")
+    def paper_arxiv_id(self, obj):
+        return obj.paper.arxiv_id
 
 
 @admin.register(Paper)
@@ -74,19 +102,40 @@ class PaperAdmin(EditorAdmin):
     search_fields = ["arxiv_id", "title", "authors__name"]
     date_hierarchy = "published"
     autocomplete_fields = ["primary_category"]
-    readonly_fields = ["links", "created_at", "modified_at"]
+    readonly_fields = ["links", "author_list", "created_at", "modified_at"]
     inlines = [AuthorshipInline, PaperCategoryInline]
     fieldsets = [
         (None, {"fields": ["arxiv_id", "version", "title", "primary_category", "links"]}),
         ("Dates", {"fields": [("published", "updated"), ("created_at", "modified_at")]}),
         ("Content", {"fields": ["abstract", "comment", "journal_ref", "doi"]}),
     ]
-    help_texts = {"links": ARXIV_LINKS_HELP}
+    help_texts = {
+        "links": ARXIV_LINKS_HELP,
+        "author_list": "In order. Too many to edit here: edit them one by one from the link.",
+    }
 
     actions = ["refresh_from_arxiv"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(post_count=Count("tweets"))
+
+    def get_inlines(self, request, obj):
+        if self._lists_authors_read_only(obj):
+            return [inline for inline in self.inlines if inline is not AuthorshipInline]
+        return self.inlines
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._lists_authors_read_only(obj):
+            return [fieldsets[0], ("Authors", {"fields": ["author_list"]}), *fieldsets[1:]]
+        return fieldsets
+
+    def _lists_authors_read_only(self, obj):
+        if obj is None or obj.pk is None:
+            return False
+        if not hasattr(obj, "_admin_author_count"):  # asked several times per page: count once
+            obj._admin_author_count = obj.authorships.count()
+        return obj._admin_author_count > AUTHORS_EDITED_INLINE_MAX
 
     @admin.action(description="Refresh metadata from arXiv", permissions=["change"])
     def refresh_from_arxiv(self, request, queryset):
@@ -118,6 +167,17 @@ class PaperAdmin(EditorAdmin):
     @admin.display(description="links")
     def links(self, obj):
         return arxiv_links(obj) if obj.pk else "—"
+
+    @admin.display(description="authors")
+    def author_list(self, obj):
+        names = [(a.author.name,) for a in obj.authorships.select_related("author").order_by("position")]
+        url = f"{reverse('admin:papers_authorship_changelist')}?{urlencode({'paper__id__exact': obj.pk})}"
+        return format_html(
+            "<p>{}</p><p>{} authors: {}.</p>",
+            format_html_join(", ", "{}", names),
+            len(names),
+            link(url, "edit them one by one"),
+        )
 
 
 @admin.register(Tweet)

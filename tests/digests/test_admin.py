@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from digests.models import DailyDigest, DigestEntry, DigestTag, Tag
-from tests.admin_utils import changelist_queries, fields_without_help_text, form_data
+from tests.admin_utils import changelist_queries, fields_without_help_text, form_data, open_change_form
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory, TagFactory
 from tests.papers.factories import PaperFactory
 
@@ -217,3 +217,29 @@ def test_reordering_while_deleting_an_entry_frees_its_position(admin_client):
 
     assert admin_client.post(change_page(digest), data).status_code == 302
     assert list(digest.entries.order_by("position").values_list("pk", flat=True)) == [entries[2].pk, entries[1].pk]
+
+
+@pytest.mark.parametrize("entries", [2, 20])
+def test_the_digest_form_costs_the_same_for_any_number_of_entries(admin_client, django_assert_num_queries, entries):
+    digest = DailyDigestFactory()
+    for position, name in enumerate(["Machine Learning", "Vision"], start=1):
+        DigestTag.objects.create(digest=digest, tag=TagFactory(name=name), position=position)
+    for position in range(1, entries + 1):
+        DigestEntryFactory(digest=digest, position=position, with_tweets=1)
+
+    with django_assert_num_queries(6):
+        content = open_change_form(admin_client, digest).content.decode()
+
+    first = digest.entries.select_related("paper").get(position=1)
+    assert f'<option value="{first.paper_id}" selected>{first.paper}</option>' in content
+
+
+@pytest.mark.parametrize("posts", [2, 20])
+def test_the_entry_form_costs_the_same_for_any_number_of_posts(admin_client, django_assert_num_queries, posts):
+    entry = DigestEntryFactory(with_tweets=posts)
+
+    with django_assert_num_queries(9):
+        content = open_change_form(admin_client, entry).content.decode()
+
+    embedded = entry.entry_tweets.select_related("tweet").get(position=1)
+    assert f'<option value="{embedded.tweet_id}" selected>{embedded.tweet}</option>' in content

@@ -1,19 +1,22 @@
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from papers.admin_base import EditorAdmin
-from papers.models import Author, Category, IngestRun, Paper, Tweet, TweetMetrics
+from papers.admin import AUTHORS_EDITED_INLINE_MAX
+from papers.admin_base import EditorAdmin, EditorInline
+from papers.models import Author, Authorship, Category, IngestRun, Paper, Tweet, TweetMetrics
 from papers.taxonomy import sync_taxonomy
-from tests.admin_utils import changelist_queries, fields_without_help_text, form_data
-from tests.papers.factories import PaperFactory, TweetFactory
+from tests.admin_utils import changelist_queries, fields_without_help_text, form_data, open_change_form
+from tests.papers.factories import AuthorFactory, PaperFactory, TweetFactory
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Category, Author, Paper, Tweet, TweetMetrics]
+MODELS = [Category, Author, Paper, Authorship, Tweet, TweetMetrics]
 
 
 def changelist(model):
@@ -232,3 +235,116 @@ def test_every_admin_editors_use_extends_the_editor_base(app_label):
 
     assert admins
     assert [type(a).__name__ for a in admins if not isinstance(a, EditorAdmin)] == []
+    inlines = [inline for model_admin in admins for inline in model_admin.inlines]
+    assert [inline.__name__ for inline in inlines if not issubclass(inline, EditorInline)] == []
+
+
+# The change forms cost the same at any size: each inline selects what its rows show, and the
+# autocomplete widgets show the selected object without a query of their own.
+
+
+@pytest.mark.parametrize("authors", [2, 30])
+def test_the_paper_form_costs_the_same_for_any_number_of_authors(admin_client, django_assert_num_queries, authors):
+    paper = PaperFactory(with_authors=authors, with_categories=["cs.LG", "stat.ML", "cs.AI"])
+
+    with django_assert_num_queries(8):
+        open_change_form(admin_client, paper)
+
+
+@pytest.mark.parametrize("papers", [2, 20])
+def test_the_post_form_costs_the_same_for_any_number_of_papers(admin_client, django_assert_num_queries, papers):
+    tweet = TweetFactory()
+    tweet.papers.add(*[PaperFactory() for _ in range(papers)])
+
+    with django_assert_num_queries(6):
+        open_change_form(admin_client, tweet)
+
+
+def test_the_author_rows_show_their_selected_authors(admin_client, paper):
+    content = open_change_form(admin_client, paper).content.decode()
+
+    for authorship in paper.authorships.select_related("author"):
+        assert f'<option value="{authorship.author_id}" selected>{authorship.author.name}</option>' in content
+
+
+def test_a_form_shown_again_with_its_errors_shows_the_author_chosen_in_it(admin_client, paper):
+    url = reverse("admin:papers_paper_change", args=[paper.pk])
+    data = form_data(admin_client.get(url))
+    newcomer = AuthorFactory(name="Grace Hopper")
+    data["authorships-0-author"] = str(newcomer.pk)
+    data["title"] = ""
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert f'<option value="{newcomer.pk}" selected>Grace Hopper</option>' in response.content.decode()
+
+
+# Papers by large collaborations: the authors are listed read-only, and edited one by one.
+
+LARGE = AUTHORS_EDITED_INLINE_MAX + 1
+
+
+@pytest.mark.parametrize("authors", [LARGE, 300])
+def test_a_paper_with_too_many_authors_lists_them_read_only_at_a_fixed_cost(
+    admin_client, django_assert_num_queries, authors
+):
+    paper = PaperFactory(with_authors=authors, with_categories=["cs.LG", "stat.ML"])
+
+    with django_assert_num_queries(8):
+        content = open_change_form(admin_client, paper).content.decode()
+
+    assert 'name="authorships-0-author"' not in content
+    names = [a.author.name for a in paper.authorships.select_related("author").order_by("position")]
+    assert ", ".join(names) in content
+    assert f"{authors} authors:" in content
+    assert 'name="paper_categories-0-category"' in content
+
+
+def test_a_paper_with_as_many_authors_as_can_be_edited_still_edits_them_inline(admin_client):
+    paper = PaperFactory(with_authors=AUTHORS_EDITED_INLINE_MAX)
+
+    assert (
+        f'name="authorships-{AUTHORS_EDITED_INLINE_MAX - 1}-author"'
+        in open_change_form(admin_client, paper).content.decode()
+    )
+
+
+def test_a_paper_with_hundreds_of_authors_can_be_saved(admin_client):
+    # The inline's four fields a row made this form too big for Django to accept (1,000 fields).
+    paper = PaperFactory(with_authors=300, title="Old")
+    url = reverse("admin:papers_paper_change", args=[paper.pk])
+    data = form_data(admin_client.get(url))
+    data["title"] = "Observation of a new particle"
+
+    assert admin_client.post(url, data).status_code == 302
+    paper.refresh_from_db()
+    assert paper.title == "Observation of a new particle"
+    assert paper.authorships.count() == 300
+
+
+def test_the_read_only_author_list_links_to_the_papers_authorships_in_order(admin_client):
+    paper = PaperFactory(with_authors=LARGE)
+    PaperFactory(with_authors=2)  # another paper's authorships stay out of the list
+    content = open_change_form(admin_client, paper).content.decode()
+    (url,) = re.findall(r'<a href="([^"]*)">edit them one by one</a>', content)
+
+    response = admin_client.get(html.unescape(url))
+
+    assert response.status_code == 200
+    rows = list(response.context["cl"].result_list)
+    assert [row.position for row in rows[:3]] == [1, 2, 3]
+    assert {row.paper_id for row in rows} == {paper.pk}
+    assert response.context["cl"].result_count == LARGE
+
+
+def test_an_author_of_a_large_paper_is_fixed_on_its_own_form(admin_client):
+    paper = PaperFactory(with_authors=LARGE)
+    authorship = paper.authorships.get(position=7)
+    replacement = AuthorFactory(name="Fabiola Gianotti")
+    url = reverse("admin:papers_authorship_change", args=[authorship.pk])
+    data = form_data(admin_client.get(url))
+    data["author"] = str(replacement.pk)
+
+    assert admin_client.post(url, data).status_code == 302
+    assert paper.authorships.get(position=7).author == replacement
