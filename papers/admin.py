@@ -194,7 +194,6 @@ class TweetAdmin(EditorAdmin):
         "paper_count",
         "is_hidden",
     ]
-    list_editable = ["is_hidden"]
     list_filter = ["source", "is_hidden", "learned_via", "lang"]
     search_fields = ["text", "author_handle", "author_name", "=external_id"]
     date_hierarchy = "posted_at"
@@ -219,7 +218,30 @@ class TweetAdmin(EditorAdmin):
     def paper_count(self, obj):
         return obj.paper_count
 
-    # One column on the selected rows and no rule around it: nothing a service would add.
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "is_hidden":
+            # The form posts back the visibility it showed, so a form opened before someone hid
+            # the post only shows it again if the editor unticks the box.
+            kwargs["show_hidden_initial"] = True
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """Visibility changes only through the moderation service, as with the hide and show actions.
+
+        The form writes every other column; a box the editor changed goes to the service, and the
+        history entry the admin writes for this save names the field, as the actions' entries do.
+        """
+        hidden = obj.is_hidden
+        if change:
+            others = [f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name != "is_hidden"]
+            obj.save(update_fields=others)
+        else:
+            obj.is_hidden = False
+            obj.save()
+        if "is_hidden" in form.changed_data and not tweets_set_hidden(tweets=[obj], hidden=hidden):
+            form.changed_data.remove("is_hidden")  # someone got there first: the history names no change
+        obj.is_hidden = hidden
+
     @admin.action(description="Hide selected posts", permissions=["change"])
     def hide_posts(self, request, queryset):
         self._set_hidden(request, queryset, hidden=True)

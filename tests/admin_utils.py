@@ -51,11 +51,14 @@ def fields_without_help_text(model_admin, request, obj=None):
 
 
 class _FormFields(HTMLParser):
-    """Collects what a browser would submit from a page's form: inputs, checked boxes, selects, textareas."""
+    """Collects what a browser would submit from a page's form: inputs, checked boxes, selects, textareas.
+
+    A multiple select sends the list of its selected options, and nothing when none is selected.
+    """
 
     def __init__(self):
         super().__init__()
-        self.data, self._select, self._textarea = {}, None, None
+        self.data, self._select, self._multiple, self._textarea = {}, None, False, None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -65,10 +68,14 @@ class _FormFields(HTMLParser):
                 return
             self.data[name] = attrs.get("value", "on" if attrs.get("type") == "checkbox" else "")
         elif tag == "select" and name:
-            self._select = name
-            self.data.setdefault(name, "")
+            self._select, self._multiple = name, "multiple" in attrs
+            if not self._multiple:
+                self.data.setdefault(name, "")
         elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value", "")
+            if self._multiple:
+                self.data.setdefault(self._select, []).append(attrs.get("value", ""))
+            else:
+                self.data[self._select] = attrs.get("value", "")
         elif tag == "textarea" and name:
             self._textarea = name
             self.data[name] = ""

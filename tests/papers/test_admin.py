@@ -348,3 +348,103 @@ def test_an_author_of_a_large_paper_is_fixed_on_its_own_form(admin_client):
 
     assert admin_client.post(url, data).status_code == 302
     assert paper.authorships.get(position=7).author == replacement
+
+
+# Visibility: every path goes through the moderation service and into the admin's history.
+
+
+def history(tweet):
+    entries = LogEntry.objects.filter(object_id=tweet.pk).order_by("action_time", "pk")
+    return [(entry.user.username, entry.get_change_message()) for entry in entries]
+
+
+def test_the_post_list_has_no_editable_visibility_column(admin_client):
+    tweet = TweetFactory()
+    content = admin_client.get(changelist(Tweet)).content.decode()
+    assert 'name="form-0-is_hidden"' not in content
+
+    admin_client.post(
+        changelist(Tweet),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": str(tweet.pk),
+            "form-0-is_hidden": "on",
+            "_save": "Save",
+        },
+    )
+
+    tweet.refresh_from_db()
+    assert tweet.is_hidden is False
+    assert history(tweet) == []
+
+
+def test_showing_posts_again_is_recorded_in_the_admin_history(admin_client):
+    hidden = TweetFactory(is_hidden=True)
+
+    admin_client.post(changelist(Tweet), {"action": "show_posts", "_selected_action": [hidden.pk]})
+
+    hidden.refresh_from_db()
+    assert hidden.is_hidden is False
+    assert history(hidden) == [("admin", "Changed Is hidden.")]
+
+
+@pytest.mark.parametrize("hide", [True, False], ids=["hide", "show"])
+def test_the_post_form_changes_visibility_and_records_it(admin_client, hide):
+    tweet = TweetFactory(is_hidden=not hide)
+    url = reverse("admin:papers_tweet_change", args=[tweet.pk])
+    data = form_data(admin_client.get(url))
+    if hide:
+        data["is_hidden"] = "on"
+    else:
+        del data["is_hidden"]
+
+    assert admin_client.post(url, data).status_code == 302
+    tweet.refresh_from_db()
+    assert tweet.is_hidden is hide
+    assert history(tweet) == [("admin", "Changed Is hidden.")]
+
+
+def test_a_post_form_opened_before_the_post_was_hidden_does_not_show_it_again(admin_client):
+    tweet = TweetFactory(text="Before")
+    url = reverse("admin:papers_tweet_change", args=[tweet.pk])
+    data = form_data(admin_client.get(url))
+    admin_client.post(changelist(Tweet), {"action": "hide_posts", "_selected_action": [tweet.pk]})
+    data["text"] = "After"
+
+    assert admin_client.post(url, data).status_code == 302
+    tweet.refresh_from_db()
+    assert (tweet.text, tweet.is_hidden) == ("After", True)
+    assert history(tweet) == [("admin", "Changed Is hidden."), ("admin", "Changed Text.")]
+
+
+def test_hiding_on_a_stale_form_what_someone_already_hid_records_no_change_of_visibility(admin_client):
+    tweet = TweetFactory()
+    url = reverse("admin:papers_tweet_change", args=[tweet.pk])
+    data = form_data(admin_client.get(url))
+    admin_client.post(changelist(Tweet), {"action": "hide_posts", "_selected_action": [tweet.pk]})
+    data["is_hidden"] = "on"
+
+    assert admin_client.post(url, data).status_code == 302
+    assert history(tweet) == [("admin", "Changed Is hidden."), ("admin", "No fields changed.")]
+
+
+def test_a_post_added_hidden_is_hidden(admin_client):
+    data = form_data(admin_client.get(reverse("admin:papers_tweet_add")))
+    data.update(
+        source="x",
+        external_id="1481443284304154999",
+        learned_via="markdown",
+        url="https://x.com/a/status/1",
+        author_handle="a",
+        posted_at_0="2022-01-13",
+        posted_at_1="09:00:00",
+        is_hidden="on",
+    )
+
+    response = admin_client.post(reverse("admin:papers_tweet_add"), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    tweet = Tweet.objects.get(external_id="1481443284304154999")
+    assert tweet.is_hidden is True
+    assert history(tweet) == [("admin", "Added.")]
