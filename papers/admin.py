@@ -1,8 +1,9 @@
 """Admin for papers, authors, categories and social posts.
 
-Every changelist states its joins and counts in get_queryset, so its query count does not
-grow with its rows. Help texts live on the model fields; only read-only display methods, which
-have no model field, get theirs from the admin's help_texts (see papers/admin_base.py).
+Every changelist states its joins and counts in get_queryset, and every inline the joins its rows
+show, so no page's query count grows with its rows. Help texts live on the model fields; only
+read-only display methods, which have no model field, get theirs from the admin's help_texts (see
+papers/admin_base.py).
 """
 
 from django.contrib import admin, messages
@@ -111,7 +112,7 @@ class PaperAdmin(EditorAdmin):
     ]
     help_texts = {
         "links": ARXIV_LINKS_HELP,
-        "author_list": "In order. Too many to edit here: edit them one by one from the link.",
+        "author_list": "The paper's authors in order: too many to edit on this page.",
     }
 
     actions = ["refresh_from_arxiv"]
