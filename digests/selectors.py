@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
 
-from papers.models import Author, Authorship, Category, PaperCategory
+from papers.models import Author, Authorship, Category, PaperCategory, TweetQuerySet
 
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag
 
@@ -37,11 +37,24 @@ def entries_for_display():
     Queries: entries with their papers, authorships with authors, paper categories
     with categories, and the visible embedded posts (hidden posts never leave the database).
     """
-    visible_tweets = DigestEntryTweet.objects.filter(tweet__is_hidden=False).select_related("tweet")
+    visible_tweets = DigestEntryTweet.objects.filter(TweetQuerySet.visible_q("tweet__")).select_related("tweet")
     return DigestEntry.objects.select_related("paper").prefetch_related(
         Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")),
         Prefetch("paper__paper_categories", queryset=PaperCategory.objects.select_related("category")),
         Prefetch("entry_tweets", queryset=visible_tweets),
+    )
+
+
+def published_entries_for_paper(*, paper):
+    """The paper's entries in published digests, newest digest first, each with its digest (one query).
+
+    What a paper's page shows of digests: the papers app links here through the
+    {% paper_digest_entries %} tag, so papers never imports digests.
+    """
+    return (
+        DigestEntry.objects.filter(paper=paper, digest__in=DailyDigest.objects.published())
+        .select_related("digest")
+        .order_by("-digest__date")
     )
 
 

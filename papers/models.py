@@ -144,6 +144,19 @@ class PaperCategory(models.Model):
         return f"{self.paper.arxiv_id} in {self.category.code}"
 
 
+class TweetQuerySet(models.QuerySet):
+    """Visibility of social posts: the one rule every reader-facing query uses."""
+
+    @staticmethod
+    def visible_q(prefix=""):
+        """The rule as a Q, for queries that reach posts through a relation (prefix "tweet__")."""
+        return models.Q(**{f"{prefix}is_hidden": False})
+
+    def visible(self):
+        """Posts readers may see: not hidden by an editor."""
+        return self.filter(self.visible_q())
+
+
 class Tweet(models.Model):
     """A social post that links to one or more papers, whatever the platform."""
 
@@ -183,6 +196,8 @@ class Tweet(models.Model):
         Paper, related_name="tweets", blank=True, help_text="The arXiv papers the post links to."
     )
     created_at = models.DateTimeField(auto_now_add=True, help_text="When we first stored the post.")
+
+    objects = TweetQuerySet.as_manager()
 
     class Meta:
         ordering = ["-posted_at"]

@@ -1,27 +1,18 @@
-from django.db.models import Prefetch
 from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
-from digests.models import DailyDigest, DigestEntry
-
-from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet
+from .models import Author, Category
+from .selectors import papers_for_detail, papers_by_author, papers_in_category
 
 PAPERS_PER_PAGE = 25
-
-
-def papers_for_listing():
-    """Papers with their authors and categories: three queries for a whole page."""
-    return Paper.objects.prefetch_related(
-        Prefetch("authorships", queryset=Authorship.objects.select_related("author")),
-        Prefetch("paper_categories", queryset=PaperCategory.objects.select_related("category")),
-    )
 
 
 class PaperDetailView(DetailView):
     """A paper's metadata, the published digests it ranked in, and its visible posts.
 
-    Queries: the paper (with its primary category), authorships with authors, categories,
-    entries in published digests with their digest, and the visible posts.
+    Queries: the paper (with its primary category), authorships with authors, categories and the
+    visible posts (papers.selectors.papers_for_detail), and the entries in published digests with their
+    digest, which the template asks the digests app for ({% paper_digest_entries %}).
     """
 
     template_name = "papers/paper_detail.html"
@@ -30,19 +21,7 @@ class PaperDetailView(DetailView):
     slug_url_kwarg = "arxiv_id"
 
     def get_queryset(self):
-        published_entries = (
-            DigestEntry.objects.filter(digest__in=DailyDigest.objects.published())
-            .select_related("digest")
-            .order_by("-digest__date")
-        )
-        return (
-            papers_for_listing()
-            .select_related("primary_category")
-            .prefetch_related(
-                Prefetch("digest_entries", queryset=published_entries, to_attr="published_entries"),
-                Prefetch("tweets", queryset=Tweet.objects.filter(is_hidden=False), to_attr="visible_posts"),
-            )
-        )
+        return papers_for_detail()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -68,7 +47,7 @@ class CategoryDetailView(PaperListDetailView):
     parent_queryset = Category.objects.all()
 
     def get_queryset(self):
-        return papers_for_listing().filter(paper_categories__category=self.object)
+        return papers_in_category(category=self.object)
 
 
 class AuthorDetailView(PaperListDetailView):
@@ -76,4 +55,4 @@ class AuthorDetailView(PaperListDetailView):
     parent_queryset = Author.objects.all()
 
     def get_queryset(self):
-        return papers_for_listing().filter(authorships__author=self.object)
+        return papers_by_author(author=self.object)

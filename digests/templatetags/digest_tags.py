@@ -6,6 +6,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from digests.html import render_markdown, sanitize_post_html
+from digests.selectors import published_entries_for_paper
 
 register = template.Library()
 
@@ -42,6 +43,12 @@ def embedded_post(context, tweet):
         "post_url": http_url(tweet.url),
         "load_x_widgets": context.get("load_x_widgets", False),
     }
+
+
+@register.inclusion_tag("includes/paper_digest_entries.html")
+def paper_digest_entries(paper):
+    """The published digests a paper ranked in, linked to its place in each (one query)."""
+    return {"entries": list(published_entries_for_paper(paper=paper))}
 
 
 @register.simple_tag
