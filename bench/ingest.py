@@ -65,10 +65,10 @@ def clear_papers():
 
 
 def full_ingestion(path):
-    from papers.services.arxiv_ingest import ingest_arxiv_file
+    from papers.services.arxiv_ingest import papers_ingest_file
 
     began = time.perf_counter()
-    run = ingest_arxiv_file(path=path)
+    run = papers_ingest_file(path=path)
     return time.perf_counter() - began, run
 
 

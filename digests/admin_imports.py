@@ -12,7 +12,8 @@ from django.urls import reverse
 from papers.admin_base import ToolPageAdmin, link, short
 
 from .models import DailyDigest, MarkdownImport
-from .services.uploads import MAX_UPLOAD_BYTES, markdown_import_enqueue, markdown_import_retry
+from .services.uploads import MAX_UPLOAD_BYTES, markdown_imports_create, markdown_imports_requeue
+from .tasks import queue_markdown_imports
 
 
 class MultipleFileInput(forms.FileInput):
@@ -69,7 +70,9 @@ class MarkdownImportAdmin(ToolPageAdmin):
     @admin.action(description="Import the selected files again (queued or failed ones)", permissions=["add"])
     def import_again(self, request, queryset):
         selected = list(queryset)  # before the retry changes statuses a status filter may select on
-        count = markdown_import_retry(imports=selected)
+        requeued = markdown_imports_requeue(imports=selected)
+        queue_markdown_imports(import_ids=requeued)
+        count = len(requeued)
         skipped = len(selected) - count
         note = f" ({skipped} already done, left alone)" if skipped else ""
         self.message_user(request, f"Queued {count} file{'' if count == 1 else 's'} again{note}.", messages.SUCCESS)
@@ -96,7 +99,8 @@ class MarkdownImportAdmin(ToolPageAdmin):
         form = MarkdownUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                imports = markdown_import_enqueue(files=form.cleaned_data["files"], user=request.user)
+                imports = markdown_imports_create(files=form.cleaned_data["files"], user=request.user)
+                queue_markdown_imports(import_ids=[markdown_import.pk for markdown_import in imports])
             except ValidationError as exc:
                 form.add_error("files", exc)
             else:

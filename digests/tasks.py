@@ -1,17 +1,27 @@
-"""Background jobs for digests. Each task loads by id and calls one service."""
+"""Background jobs for digests. Each task loads by id and calls one service.
+
+Registered names are explicit (name=...): beat schedules in the database store them, so they stay
+put whatever the functions are called or wherever they move. Retries use Celery's autoretry_for on
+the errors a later attempt can get past; papers/tasks.py says why arXiv jobs retry by hand.
+"""
+
+from functools import partial
 
 from celery import shared_task
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 
 from digests.services.publishing import digests_publish_due
 from digests.services.uploads import markdown_import_run
+from papers.services.bulk import ConcurrentInsert
 
 
 @shared_task(
+    name="digests.tasks.import_markdown_post",
     acks_late=True,
-    # Only a lost or busy database is worth retrying, or a concurrent job that created the same
-    # papers or posts first (the retry finds them); bad input is recorded on the import itself.
-    autoretry_for=(OperationalError, InterfaceError, IntegrityError),
+    # Only a lost or busy database is worth retrying, or a concurrent job that inserted the same new
+    # digest or papers first (ConcurrentInsert: the retry finds them). Any other IntegrityError is a
+    # bug and fails at once; bad input is recorded on the import itself.
+    autoretry_for=(OperationalError, InterfaceError, ConcurrentInsert),
     retry_backoff=5,
     retry_backoff_max=300,
     retry_jitter=True,
@@ -25,7 +35,16 @@ def import_markdown_post(import_id):
     return markdown_import.status if markdown_import is not None else None
 
 
-@shared_task(acks_late=True, soft_time_limit=50, time_limit=60)
+def queue_markdown_imports(*, import_ids):
+    """Send import_markdown_post for each id once the current transaction commits (at once outside one).
+
+    For the faces that create or requeue imports (the admin); a row whose send fails stays queued.
+    """
+    for import_id in import_ids:
+        transaction.on_commit(partial(import_markdown_post.delay, import_id))
+
+
+@shared_task(name="digests.tasks.publish_due_digests", acks_late=True, soft_time_limit=50, time_limit=60)
 def publish_due_digests():
     """Publish scheduled digests whose time has come (the beat schedule runs this every few minutes)."""
     return [digest.slug for digest in digests_publish_due()]

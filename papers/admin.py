@@ -17,9 +17,10 @@ from django.utils.text import capfirst
 from . import admin_ingest  # noqa: F401  (registers the ingestion pages, kept in their own module)
 from .admin_base import ARXIV_LINKS_HELP, EditorAdmin, EditorTabularInline, arxiv_links, link, short
 from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
-from .services.arxiv_ingest import arxiv_ingest_enqueue
+from .services.arxiv_ingest import papers_ingest_ids_prepare
 from .services.moderation import tweets_set_hidden
 from .sources.arxiv import ArxivError
+from .tasks import queue_ingest_arxiv_ids
 
 
 @admin.register(Category)
@@ -143,7 +144,7 @@ class PaperAdmin(EditorAdmin):
         arxiv_ids = list(queryset.values_list("arxiv_id", flat=True))
         try:
             with transaction.atomic():
-                arxiv_ingest_enqueue(ids=arxiv_ids, requested_by=request.user)
+                queue_ingest_arxiv_ids(ids=papers_ingest_ids_prepare(ids=arxiv_ids), requested_by_id=request.user.pk)
         except ArxivError:
             pass  # only when the job ran eagerly, in this request: its run records the failure
         self.message_user(

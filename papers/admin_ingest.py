@@ -10,8 +10,9 @@ from django.shortcuts import redirect
 
 from .admin_base import ToolPageAdmin
 from .models import IngestRun
-from .services.arxiv_ingest import arxiv_ingest_enqueue, ingest_outcomes_for
+from .services.arxiv_ingest import ingest_runs_take_finished, papers_ingest_ids_prepare
 from .sources.arxiv import ArxivError, InvalidArxivId, parse_id_list
+from .tasks import queue_ingest_arxiv_ids
 
 
 class ArxivIdsForm(forms.Form):
@@ -61,7 +62,8 @@ class IngestRunAdmin(ToolPageAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
-                    ids = arxiv_ingest_enqueue(ids=form.cleaned_data["ids"], requested_by=request.user)
+                    ids = papers_ingest_ids_prepare(ids=form.cleaned_data["ids"])
+                    queue_ingest_arxiv_ids(ids=ids, requested_by_id=request.user.pk)
             except ArxivError:
                 pass  # only when the job ran eagerly, in this request: its run records the failure
             else:
@@ -72,7 +74,7 @@ class IngestRunAdmin(ToolPageAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # The runs this editor started, finished since they last looked: say how each went.
-        for run in ingest_outcomes_for(user=request.user):
+        for run in ingest_runs_take_finished(user=request.user):
             announce_run(request, run)
         return super().changelist_view(request, extra_context)
 

@@ -2,7 +2,7 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from .models import Author, Category
-from .selectors import papers_for_detail, papers_by_author, papers_in_category
+from .selectors import papers_by_author, papers_for_detail, papers_in_category
 
 PAPERS_PER_PAGE = 25
 

@@ -182,7 +182,8 @@ def test_the_embedded_default_imports_the_seed_into_sqlite_without_redis(tmp_pat
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from digests.models import DailyDigest, DigestEntry, MarkdownImport
-from digests.services.uploads import markdown_import_enqueue
+from digests.services.uploads import markdown_imports_create
+from digests.tasks import queue_markdown_imports
 
 assert settings.CELERY_TASK_ALWAYS_EAGER
 assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
@@ -190,7 +191,8 @@ digest = DailyDigest.objects.get(slug="{SEED_SLUG}")
 assert digest.status == "published", digest.status
 assert DailyDigest.objects.count() == 1 and DigestEntry.objects.count() == 8
 upload = SimpleUploadedFile("again.md", open({str(seed_path)!r}, "rb").read())
-(markdown_import,) = markdown_import_enqueue(files=[upload], user=None)
+(markdown_import,) = markdown_imports_create(files=[upload], user=None)
+queue_markdown_imports(import_ids=[markdown_import.pk])
 markdown_import.refresh_from_db()
 assert markdown_import.status == "done", markdown_import.message
 assert DailyDigest.objects.count() == 1 and DigestEntry.objects.count() == 8

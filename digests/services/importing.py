@@ -17,6 +17,7 @@ from django.db.models import Q
 from digests.models import DailyDigest, Tag
 from digests.postformat import Post, PostFormatError, parse_post
 from papers.models import Author, Category, Paper, Tweet
+from papers.services.bulk import inserts_may_race
 from papers.services.catalog import categories_for_codes
 from papers.services.upsert import PaperRecord, papers_upsert
 from papers.sources.arxiv import InvalidArxivId, normalize_arxiv_id
@@ -35,6 +36,9 @@ _DIGEST_FIELD_KEYS = {
     "social_image": "socialImage",
     "generated_at": "date",
 }
+# The unique keys of a new digest, which two imports of the same new day both insert (PostgreSQL's
+# names for DailyDigest.slug's and .date's UNIQUE); the retry then finds the digest and updates it.
+RACING_CONSTRAINTS = frozenset({"digests_dailydigest_slug_key", "digests_dailydigest_date_key"})
 # Lines of an entry, counted from its "# N. title" heading.
 _AUTHORS_LINE, _METRICS_LINE, _LINKS_LINE, _CATEGORIES_LINE = 2, 4, 6, 7
 
@@ -296,7 +300,8 @@ def _status_values(post, digest, created):
 def _write(plan, digest, *, created, changed):
     post = plan.post
     if changed:
-        digest.save()
+        with inserts_may_race(constraints=RACING_CONSTRAINTS):
+            digest.save()  # a new digest's slug and date are what a concurrent import of the same day inserts too
     tags = rows.tags_for_names(names=post.tags)
     changed |= rows.sync_digest_tags(digest=digest, tags=[tags[name] for name in post.tags])
 

@@ -1,7 +1,10 @@
-"""Markdown posts uploaded in the admin: validated and stored here, imported later by a Celery task."""
+"""Markdown posts uploaded in the admin: validated and stored here, imported later by a Celery task.
+
+The services here never send tasks: markdown_imports_create and markdown_imports_requeue return
+the imports to send, and the admin sends them on commit (digests.tasks.queue_markdown_imports).
+"""
 
 import logging
-from functools import partial
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
@@ -38,14 +41,13 @@ def _upload_text(upload):
     return name, text
 
 
-def markdown_import_enqueue(*, files, user=None):
-    """Store each uploaded file as a queued MarkdownImport and import it in the background.
+def markdown_imports_create(*, files, user=None):
+    """Store each uploaded file as a queued MarkdownImport; returns them, for the caller to send an
+    import task for each once they are committed.
 
     Every file is validated before anything is written: one bad file rejects the whole upload,
-    with every problem listed. The tasks are sent only once the rows are committed.
+    with every problem listed.
     """
-    from digests.tasks import import_markdown_post  # tasks call services; import here to keep that one way
-
     if not files:
         raise ValidationError("Choose at least one .md file.", code="required")
     texts, errors = [], []
@@ -65,29 +67,26 @@ def markdown_import_enqueue(*, files, user=None):
             markdown_import.full_clean()
             markdown_import.save()
             imports.append(markdown_import)
-            # Sent after the commit, so the worker finds the row; a row whose send failed stays
-            # queued and can be sent again with markdown_import_retry.
-            transaction.on_commit(partial(import_markdown_post.delay, markdown_import.pk))
     return imports
 
 
-def markdown_import_retry(*, imports):
-    """Queue again the given imports that are not done (stuck in the queue, or failed); returns how many."""
-    from digests.tasks import import_markdown_post
+def markdown_imports_requeue(*, imports):
+    """Mark queued again the given imports that are not done (stuck in the queue, or failed).
 
+    Returns their ids, for the caller to send an import task for each once committed. A row whose
+    send failed stays queued, and can be requeued again.
+    """
     with transaction.atomic():
-        retry = list(
+        requeued = list(
             MarkdownImport.objects.select_for_update()
             .filter(pk__in=[i.pk for i in imports])
             .exclude(status=MarkdownImport.Status.DONE)
             .values_list("pk", flat=True)
         )
-        MarkdownImport.objects.filter(pk__in=retry).update(
+        MarkdownImport.objects.filter(pk__in=requeued).update(
             status=MarkdownImport.Status.QUEUED, message="", finished_at=None
         )
-        for import_id in retry:
-            transaction.on_commit(partial(import_markdown_post.delay, import_id))
-    return len(retry)
+    return requeued
 
 
 def markdown_import_run(*, import_id):

@@ -1,7 +1,13 @@
-"""arXiv ingestion: fetch pages from a source, store each one, and record the run."""
+"""arXiv ingestion: fetch pages from a source, store each one, and record the run.
+
+The services here never send tasks. What a face should queue, they return: the checked ids of
+papers_ingest_ids_prepare, the category windows of papers_daily_windows; the face (an admin page,
+a command, the daily fan-out task) sends the jobs once its transaction commits.
+"""
 
 import contextlib
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -90,7 +96,7 @@ def _requested_ids(ids):
     return normalize_all(ids) if isinstance(ids, list | tuple) else parse_id_list(ids)
 
 
-def ingest_arxiv_ids(*, ids, requested_by_id=None, client=None, progress=None):
+def papers_ingest_ids(*, ids, requested_by_id=None, client=None, progress=None):
     """Fetch papers by id (strings, URLs, "arXiv:" forms); raises InvalidArxivId before any request."""
     wanted = _requested_ids(ids)
     client = client or arxiv_client()
@@ -110,7 +116,7 @@ def ingest_arxiv_ids(*, ids, requested_by_id=None, client=None, progress=None):
     return run
 
 
-def ingest_arxiv_category(*, category, since, until=None, page_size=500, client=None, progress=None):
+def papers_ingest_category(*, category, since, until=None, page_size=500, client=None, progress=None):
     """Papers of one category submitted between two dates (inclusive, UTC)."""
     until = until or timezone.now().date()
     if since > until:
@@ -127,7 +133,7 @@ def ingest_arxiv_category(*, category, since, until=None, page_size=500, client=
     return run
 
 
-def harvest_arxiv_oai(*, set_spec, since, until=None, client=None, progress=None):
+def papers_harvest_oai(*, set_spec, since, until=None, client=None, progress=None):
     """An OAI-PMH ListRecords harvest; after a failure the next run resumes from the saved token."""
     client = client or arxiv_client()
     parameters = {"set": set_spec, "since": since.isoformat(), "until": until.isoformat() if until else None}
@@ -158,7 +164,7 @@ def harvest_arxiv_oai(*, set_spec, since, until=None, client=None, progress=None
     return run
 
 
-def ingest_arxiv_file(*, path, progress=None):
+def papers_ingest_file(*, path, progress=None):
     """A saved API feed or OAI-PMH response (backfills, tests): parsed whole before anything is stored."""
     data = path.read_bytes()
     with _recorded_run(kind=IngestRun.Kind.FILE, parameters={"file": str(path)}) as run:
@@ -170,7 +176,7 @@ def ingest_arxiv_file(*, path, progress=None):
     return run
 
 
-def expand_categories(codes):
+def categories_expand(*, codes):
     """Configured codes with wildcards ("cs.*") expanded against the taxonomy, in a stable order."""
     expanded = []
     for code in codes:
@@ -190,20 +196,31 @@ def daily_window(*, today=None, days=2):
     return today - dt.timedelta(days=days), today
 
 
-def arxiv_ingest_enqueue(*, ids, requested_by=None):
-    """Queue an ingestion of ids once the current transaction commits; invalid ids raise first.
+@dataclass(frozen=True)
+class CategoryWindow:
+    """One category-window job to queue (papers.tasks.ingest_arxiv_category): a category and its dates."""
 
-    Returns the normalised ids. The editor who asked is told the outcome by ingest_outcomes_for().
+    category: str
+    since: dt.date
+    until: dt.date
+
+
+def papers_daily_windows(*, codes, today=None):
+    """The daily ingestion's work: one window per configured category (wildcards expanded)."""
+    since, until = daily_window(today=today)
+    return [CategoryWindow(category, since, until) for category in categories_expand(codes=codes)]
+
+
+def papers_ingest_ids_prepare(*, ids):
+    """The ids to queue for an ingestion (papers.tasks.ingest_arxiv_ids), normalised to strings.
+
+    Pasted text or a list of ids, URLs or "arXiv:" forms; invalid ids raise InvalidArxivId before
+    anything is queued. The editor who asked is told the outcome through ingest_runs_take_finished().
     """
-    from papers.tasks import ingest_arxiv_ids  # tasks import this module
-
-    wanted = [str(arxiv_id) for arxiv_id in _requested_ids(ids)]
-    requested_by_id = requested_by.pk if requested_by is not None else None
-    transaction.on_commit(lambda: ingest_arxiv_ids.delay(wanted, requested_by_id))
-    return wanted
+    return [str(arxiv_id) for arxiv_id in _requested_ids(ids)]
 
 
-def ingest_outcomes_for(*, user):
+def ingest_runs_take_finished(*, user):
     """The runs this editor asked for that ended since they were last told; marks them told."""
     with transaction.atomic():
         runs = list(

@@ -1,6 +1,40 @@
-"""Fast inserts of many plain rows, for link tables where model instances only cost time."""
+"""Fast inserts of many plain rows, and how to tell two jobs inserting the same new rows from a bug."""
 
-from django.db import connection
+import contextlib
+
+from django.db import IntegrityError, connection
+
+UNIQUE_VIOLATION = "23505"  # SQLSTATE unique_violation
+
+
+class ConcurrentInsert(IntegrityError):
+    """Another transaction inserted the same new row first (a unique key the caller said may race).
+
+    Raised from the IntegrityError it stands for (its __cause__). Worth a retry: the next attempt
+    finds the row stored and goes on. Any other IntegrityError is a bug or bad data, and stays one.
+    """
+
+
+def violated_unique_constraint(error):
+    """The name of the unique constraint an IntegrityError broke, or None for any other integrity
+    error (check, not-null, foreign key) and on databases whose driver does not name it (SQLite)."""
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) != UNIQUE_VIOLATION:
+        return None
+    return getattr(getattr(cause, "diag", None), "constraint_name", None)
+
+
+@contextlib.contextmanager
+def inserts_may_race(*, constraints):
+    """Around inserts that a concurrent job may make first: a unique violation on one of
+    `constraints` (database constraint names) becomes ConcurrentInsert; anything else passes as it is."""
+    try:
+        yield
+    except IntegrityError as error:
+        name = violated_unique_constraint(error)
+        if name is not None and name in constraints:
+            raise ConcurrentInsert(f"another job inserted the same row first ({name}): {error}") from error
+        raise
 
 
 def insert_rows(model, fields, rows):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from papers.models import Authorship, Paper, PaperCategory
 from papers.signals import paper_metadata_changing
 
-from .bulk import insert_rows
+from .bulk import insert_rows, inserts_may_race
 from .catalog import authors_for_names, categories_for_codes
 
 
@@ -38,6 +38,11 @@ class UpsertResult:
     paper_ids: dict[str, int] = dataclasses.field(default_factory=dict)  # arxiv_id -> pk, every record
 
 
+# The one unique key two jobs storing the same new paper at once can both insert (the name PostgreSQL
+# gives Paper.arxiv_id's UNIQUE). The rows are locked in order before deciding, so updates never race;
+# authors and categories are inserted with ON CONFLICT DO NOTHING (catalog.py), so they never clash.
+RACING_CONSTRAINTS = frozenset({"papers_paper_arxiv_id_key"})
+
 _SCALAR_FIELDS = ("version", "title", "abstract", "published", "updated", "comment", "journal_ref", "doi")
 
 
@@ -63,6 +68,8 @@ def papers_upsert(*, records, update_existing=True):
 
     Runs a fixed number of queries whatever the number of records. With update_existing=False
     existing papers are never changed (for sources that are not an authority on metadata).
+    A concurrent job that inserts one of the same new papers first makes this raise
+    ConcurrentInsert (nothing written): run it again and it finds the paper stored.
     """
     newest = _newest_per_id(records)
     result = UpsertResult()
@@ -92,14 +99,15 @@ def papers_upsert(*, records, update_existing=True):
             return categories[record.categories[0]] if record.categories else None
 
         now = timezone.now()
-        insert_rows(
-            Paper,
-            ("arxiv_id", "primary_category", *_SCALAR_FIELDS, "created_at", "modified_at"),
-            (
-                (r.arxiv_id, getattr(primary(r), "pk", None), *(_value(r, f) for f in _SCALAR_FIELDS), now, now)
-                for r in to_create
-            ),
-        )
+        with inserts_may_race(constraints=RACING_CONSTRAINTS):
+            insert_rows(
+                Paper,
+                ("arxiv_id", "primary_category", *_SCALAR_FIELDS, "created_at", "modified_at"),
+                (
+                    (r.arxiv_id, getattr(primary(r), "pk", None), *(_value(r, f) for f in _SCALAR_FIELDS), now, now)
+                    for r in to_create
+                ),
+            )
         paper_ids = {arxiv_id: paper.pk for arxiv_id, paper in existing.items()}
         if to_create:
             paper_ids.update(

@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from digests.models import DailyDigest, MarkdownImport
 from digests.services import uploads
-from digests.services.uploads import MAX_UPLOAD_BYTES, markdown_import_enqueue, markdown_import_run
-from digests.tasks import import_markdown_post
+from digests.services.uploads import MAX_UPLOAD_BYTES, markdown_import_run, markdown_imports_create
+from digests.tasks import import_markdown_post, queue_markdown_imports
 from tests.admin_utils import fields_without_help_text
 
 SEED_SLUG = "hot-papers-2022-01-13"
@@ -63,7 +63,7 @@ def queued_import(text, filename="hot-papers-2022-01-13.md"):
 )
 def test_an_invalid_upload_is_rejected_before_anything_is_written(upload, expected, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValidationError) as excinfo:
-        markdown_import_enqueue(files=[upload], user=None)
+        markdown_imports_create(files=[upload], user=None)
 
     (message,) = excinfo.value.messages
     assert re.search(expected, message), message
@@ -76,7 +76,7 @@ def test_one_bad_file_rejects_the_whole_upload_and_lists_every_problem(seed_uplo
     files = [seed_upload, md_file("notes.txt", b"hello"), md_file("empty.md", b"")]
 
     with pytest.raises(ValidationError) as excinfo:
-        markdown_import_enqueue(files=files, user=None)
+        markdown_imports_create(files=files, user=None)
 
     notes, empty = excinfo.value.messages
     assert notes == "notes.txt: only .md files can be imported."
@@ -87,20 +87,29 @@ def test_one_bad_file_rejects_the_whole_upload_and_lists_every_problem(seed_uplo
 @pytest.mark.django_db
 def test_an_upload_without_files_is_rejected():
     with pytest.raises(ValidationError, match="Choose at least one .md file"):
-        markdown_import_enqueue(files=[], user=None)
+        markdown_imports_create(files=[], user=None)
 
 
 @pytest.mark.django_db
 def test_a_path_in_the_upload_name_is_dropped_and_a_byte_order_mark_ignored():
     upload = md_file("C:\\Users\\ed\\Post.MD", b"\xef\xbb\xbf---\ntitle: x\n---\n")
 
-    (markdown_import,) = markdown_import_enqueue(files=[upload], user=None)
+    (markdown_import,) = markdown_imports_create(files=[upload], user=None)
 
     assert markdown_import.filename == "Post.MD"
     assert markdown_import.content == "---\ntitle: x\n---\n"
 
 
-# Enqueueing: the task is sent once the rows are committed, never before.
+# Enqueueing: the service stores the rows and sends nothing; the face sends the tasks once the rows are committed.
+
+
+@pytest.mark.django_db
+def test_creating_imports_sends_no_task_by_itself(seed_upload, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        (markdown_import,) = markdown_imports_create(files=[seed_upload], user=None)
+
+    assert callbacks == []
+    assert MarkdownImport.objects.get().status == MarkdownImport.Status.QUEUED
 
 
 @pytest.mark.django_db
@@ -108,7 +117,8 @@ def test_the_import_task_is_sent_only_when_the_transaction_commits(
     seed_upload, admin_user, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        (markdown_import,) = markdown_import_enqueue(files=[seed_upload], user=admin_user)
+        (markdown_import,) = markdown_imports_create(files=[seed_upload], user=admin_user)
+        queue_markdown_imports(import_ids=[markdown_import.pk])
         markdown_import.refresh_from_db()
         assert markdown_import.status == MarkdownImport.Status.QUEUED
         assert markdown_import.created_by == admin_user
@@ -127,7 +137,8 @@ def test_the_import_task_is_sent_only_when_the_transaction_commits(
 def test_each_uploaded_file_gets_its_own_import_and_task(seed_upload, broken_seed, django_capture_on_commit_callbacks):
     data, _ = broken_seed
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        imports = markdown_import_enqueue(files=[seed_upload, md_file("broken.md", data)], user=None)
+        imports = markdown_imports_create(files=[seed_upload, md_file("broken.md", data)], user=None)
+        queue_markdown_imports(import_ids=[i.pk for i in imports])
 
     assert len(callbacks) == 2
     statuses = dict(MarkdownImport.objects.values_list("filename", "status"))
@@ -232,7 +243,9 @@ def test_retrying_queues_failed_and_stuck_imports_again_but_not_done_ones(
     done_before = MarkdownImport.objects.values().get(pk=done.pk)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        assert uploads.markdown_import_retry(imports=[done, failed, stuck]) == 2
+        requeued = uploads.markdown_imports_requeue(imports=[done, failed, stuck])
+        assert sorted(requeued) == sorted([failed.pk, stuck.pk])
+        queue_markdown_imports(import_ids=requeued)
 
     assert len(callbacks) == 2
     assert MarkdownImport.objects.values().get(pk=done.pk) == done_before

@@ -51,7 +51,7 @@ def database_rows():
 
 def test_ingesting_ids_stores_papers_and_records_the_run(arxiv_server):
     arxiv_server.expect_request("/api/query").respond_with_data(fixture("api_id_list_classic.xml"))
-    run = arxiv_ingest.ingest_arxiv_ids(ids="hep-th/9711200v3, math/0211159")
+    run = arxiv_ingest.papers_ingest_ids(ids="hep-th/9711200v3, math/0211159")
     assert run.status == IngestRun.Status.SUCCEEDED
     assert run.created == 5 and run.pages == 1
     paper = Paper.objects.get(arxiv_id="hep-th/9711200")
@@ -62,23 +62,23 @@ def test_ingesting_ids_stores_papers_and_records_the_run(arxiv_server):
 
 def test_reingesting_the_same_feed_changes_nothing(arxiv_server):
     arxiv_server.expect_request("/api/query").respond_with_data(fixture("api_id_list_classic.xml"))
-    arxiv_ingest.ingest_arxiv_ids(ids=["hep-th/9711200"])
+    arxiv_ingest.papers_ingest_ids(ids=["hep-th/9711200"])
     before = database_rows()
-    again = arxiv_ingest.ingest_arxiv_ids(ids=["hep-th/9711200"])
+    again = arxiv_ingest.papers_ingest_ids(ids=["hep-th/9711200"])
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
     assert database_rows() == before
 
 
 def test_invalid_ids_are_rejected_before_any_request(arxiv_server):
     with pytest.raises(InvalidArxivId, match="2201.0418x"):
-        arxiv_ingest.ingest_arxiv_ids(ids="2201.04182, 2201.0418x")
+        arxiv_ingest.papers_ingest_ids(ids="2201.04182, 2201.0418x")
     assert arxiv_server.log == [] and not IngestRun.objects.exists()
 
 
 def test_a_category_window_follows_every_page(arxiv_server):
     arxiv_server.expect_ordered_request("/api/query").respond_with_data(fixture("api_search_page1.xml"))
     arxiv_server.expect_ordered_request("/api/query").respond_with_data(fixture("api_search_page2.xml"))
-    run = arxiv_ingest.ingest_arxiv_category(
+    run = arxiv_ingest.papers_ingest_category(
         category="cs.LG", since=dt.date(2020, 7, 1), until=dt.date(2020, 9, 30), page_size=3
     )
     starts = [request.args["start"] for request, _ in arxiv_server.log]
@@ -93,7 +93,7 @@ def test_an_oai_harvest_resumes_from_the_saved_token_after_a_failure(arxiv_serve
     arxiv_server.expect_ordered_request("/oai").respond_with_response(Response("busy", status=503))
     arxiv_server.expect_ordered_request("/oai").respond_with_response(Response("busy", status=503))
     with pytest.raises(ArxivUnavailable):
-        arxiv_ingest.harvest_arxiv_oai(set_spec="cs", since=dt.date(2024, 1, 1), client=quick_client(arxiv_server))
+        arxiv_ingest.papers_harvest_oai(set_spec="cs", since=dt.date(2024, 1, 1), client=quick_client(arxiv_server))
     failed = IngestRun.objects.get()
     assert failed.status == IngestRun.Status.FAILED and failed.pages == 1
     token = failed.resumption_token
@@ -105,7 +105,7 @@ def test_an_oai_harvest_resumes_from_the_saved_token_after_a_failure(arxiv_serve
         "/oai", query_string={"verb": "ListRecords", "resumptionToken": token}
     ).respond_with_data(second)
     arxiv_server.expect_ordered_request("/oai").respond_with_data(third)
-    resumed = arxiv_ingest.harvest_arxiv_oai(
+    resumed = arxiv_ingest.papers_harvest_oai(
         set_spec="cs", since=dt.date(2024, 1, 1), client=quick_client(arxiv_server)
     )
     assert resumed.status == IngestRun.Status.SUCCEEDED and resumed.pages == 2
@@ -118,7 +118,7 @@ def test_a_truncated_feed_file_writes_nothing_and_records_the_error(tmp_path):
     feed = tmp_path / "feed.xml"
     feed.write_bytes(fixture("api_truncated.xml"))
     with pytest.raises(ArxivParseError, match="not complete XML"):
-        arxiv_ingest.ingest_arxiv_file(path=feed)
+        arxiv_ingest.papers_ingest_file(path=feed)
     assert not Paper.objects.exists()
     run = IngestRun.objects.get()
     assert run.status == IngestRun.Status.FAILED
@@ -142,7 +142,7 @@ def test_store_queries_do_not_grow_with_the_number_of_entries(tmp_path):
         path = tmp_path / f"feed{n}.xml"
         path.write_bytes(build_api_feed(papers(n, offset), entries=n))
         with CaptureQueriesContext(connection) as queries:
-            run = arxiv_ingest.ingest_arxiv_file(path=path)
+            run = arxiv_ingest.papers_ingest_file(path=path)
         assert run.created == n
         return len(queries)
 
@@ -164,7 +164,7 @@ def test_the_command_prints_a_summary_and_rejects_bad_input(arxiv_server, capsys
 
 def test_ids_arxiv_did_not_return_are_counted_as_failed(arxiv_server):
     arxiv_server.expect_request("/api/query").respond_with_data(fixture("api_empty.xml"))
-    run = arxiv_ingest.ingest_arxiv_ids(ids=["2201.04182"])
+    run = arxiv_ingest.papers_ingest_ids(ids=["2201.04182"])
     assert run.failed == 1 and "2201.04182" in run.error
 
 
@@ -177,10 +177,10 @@ def test_a_resumed_harvest_that_fails_at_once_keeps_the_token_for_the_next_run(a
     )
     arxiv_server.expect_request("/oai").respond_with_response(Response("busy", status=503))
     with pytest.raises(ArxivUnavailable):
-        arxiv_ingest.harvest_arxiv_oai(set_spec="cs", since=dt.date(2024, 1, 1), client=quick_client(arxiv_server))
+        arxiv_ingest.papers_harvest_oai(set_spec="cs", since=dt.date(2024, 1, 1), client=quick_client(arxiv_server))
     arxiv_server.clear()
     arxiv_server.expect_request(
         "/oai", query_string={"verb": "ListRecords", "resumptionToken": "6960524|3"}
     ).respond_with_data(fixture("oai_list_records_arxiv_3.xml"))
-    run = arxiv_ingest.harvest_arxiv_oai(set_spec="cs", since=dt.date(2024, 1, 1), client=quick_client(arxiv_server))
+    run = arxiv_ingest.papers_harvest_oai(set_spec="cs", since=dt.date(2024, 1, 1), client=quick_client(arxiv_server))
     assert run.status == IngestRun.Status.SUCCEEDED and run.parameters["resumed_from"] == "6960524|3"

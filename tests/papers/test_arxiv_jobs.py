@@ -10,7 +10,7 @@ from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 
 from papers.models import IngestRun
-from papers.services.arxiv_ingest import daily_window, expand_categories
+from papers.services.arxiv_ingest import CategoryWindow, categories_expand, daily_window, papers_daily_windows
 from papers.tasks import ingest_daily_categories
 from tests.conftest import FIXTURES_DIR
 
@@ -25,7 +25,7 @@ def test_the_daily_ingestion_is_a_periodic_task_editors_can_change():
 
 
 def test_wildcards_expand_to_every_category_of_the_taxonomy():
-    codes = expand_categories(["cs.*", "stat.ML", "cs.LG"])
+    codes = categories_expand(codes=["cs.*", "stat.ML", "cs.LG"])
     assert {"cs.AI", "cs.CL", "cs.CV", "cs.LG", "cs.RO"} <= set(codes)
     assert codes[-1] == "stat.ML" and codes.count("cs.LG") == 1
     assert all(code.startswith("cs.") for code in codes[:-1])
@@ -33,6 +33,12 @@ def test_wildcards_expand_to_every_category_of_the_taxonomy():
 
 def test_the_daily_window_overlaps_the_previous_days():
     assert daily_window(today=dt.date(2026, 11, 26)) == (dt.date(2026, 11, 24), dt.date(2026, 11, 26))
+
+
+def test_the_daily_work_is_one_window_per_configured_category():
+    windows = papers_daily_windows(codes=["stat.ML", "cs.LG", "stat.ML"], today=dt.date(2026, 11, 26))
+    since, until = dt.date(2026, 11, 24), dt.date(2026, 11, 26)
+    assert windows == [CategoryWindow("stat.ML", since, until), CategoryWindow("cs.LG", since, until)]
 
 
 def test_the_daily_job_ingests_each_configured_category(httpserver, settings):

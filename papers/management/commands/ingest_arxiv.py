@@ -3,7 +3,12 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from papers.services import arxiv_ingest
+from papers.services.arxiv_ingest import (
+    papers_harvest_oai,
+    papers_ingest_category,
+    papers_ingest_file,
+    papers_ingest_ids,
+)
 from papers.sources.arxiv import ArxivError, InvalidArxivId
 
 
@@ -39,13 +44,13 @@ class Command(BaseCommand):
         progress = self._progress
         try:
             if ids:
-                run = arxiv_ingest.ingest_arxiv_ids(ids=ids, progress=progress)
+                run = papers_ingest_ids(ids=ids, progress=progress)
             elif category:
-                run = arxiv_ingest.ingest_arxiv_category(category=category, since=since, until=until, progress=progress)
+                run = papers_ingest_category(category=category, since=since, until=until, progress=progress)
             elif oai:
-                run = arxiv_ingest.harvest_arxiv_oai(set_spec=oai, since=since, until=until, progress=progress)
+                run = papers_harvest_oai(set_spec=oai, since=since, until=until, progress=progress)
             else:
-                run = arxiv_ingest.ingest_arxiv_file(path=file, progress=progress)
+                run = papers_ingest_file(path=file, progress=progress)
         except InvalidArxivId as exc:
             raise CommandError(str(exc)) from None
         except (ArxivError, ValueError) as exc:

@@ -1,0 +1,44 @@
+"""Running a task as a worker would (not eagerly), so that its retries reach the real broker."""
+
+import contextlib
+import json
+import uuid
+
+import redis
+
+from hotpapers_site.celery import app
+from tests.worker import forget_queue
+
+
+@contextlib.contextmanager
+def worker_queue(monkeypatch):
+    """A fresh queue name on the real Redis, with tasks sent there for real (not run eagerly)."""
+    name = f"test-retry-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    try:
+        yield name
+    finally:
+        forget_queue(name)
+
+
+def run_as_worker(task, queue, *args, retries=0):
+    """Run the task's body as a worker delivering from `queue` would: a retry is sent back there."""
+    task.push_request(
+        id=str(uuid.uuid4()),
+        retries=retries,
+        is_eager=False,
+        called_directly=False,
+        args=list(args),
+        kwargs={},
+        delivery_info={"routing_key": queue, "exchange": ""},
+    )
+    try:
+        return task.run(*args)
+    finally:
+        task.pop_request()
+
+
+def queued_messages(queue):
+    """The messages waiting in `queue`, decoded (kombu's Redis transport: JSON with headers and body)."""
+    with redis.Redis.from_url(app.conf.broker_url) as client:
+        return [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
