@@ -53,6 +53,8 @@ class DigestImportError(PostFormatError):
 
 @dataclass
 class ImportResult:
+    """What importing one post did; the commands word it (digests/management/posts.py)."""
+
     name: str
     digest: DailyDigest
     created: bool  # the digest is new
@@ -62,20 +64,11 @@ class ImportResult:
     tweets_created: int = 0
     repeated_embeds: int = 0  # a tweet embedded twice in one entry (kept, so the export is exact)
 
-    def describe(self):
-        action = "created" if self.created else ("updated" if self.changed else "unchanged")
-        counts = ", ".join(
-            (
-                _count(self.entries, "entry", "entries"),
-                _count(self.papers_created, "new paper"),
-                _count(self.tweets_created, "new tweet"),
-            )
-        )
-        return f"{self.name}: {action} {self.digest.slug} ({counts})"
-
 
 @dataclass
 class ImportReport:
+    """The outcome of importing several posts: one result per imported file, one error per failed one."""
+
     results: list[ImportResult] = field(default_factory=list)
     errors: list[DigestImportError] = field(default_factory=list)
 
@@ -83,21 +76,25 @@ class ImportReport:
     def ok(self):
         return not self.errors
 
-    def summary(self):
-        files = _count(len(self.results) + len(self.errors), "file")
-        created = sum(result.created for result in self.results)
-        updated = sum(result.changed and not result.created for result in self.results)
-        unchanged = len(self.results) - created - updated
-        papers = _count(sum(result.papers_created for result in self.results), "new paper")
-        tweets = _count(sum(result.tweets_created for result in self.results), "new tweet")
-        return (
-            f"{files}: {_count(created, 'digest')} created, {updated} updated, {unchanged} unchanged, "
-            f"{len(self.errors)} failed; {papers}, {tweets}"
-        )
+    @property
+    def created(self):
+        return sum(result.created for result in self.results)
 
+    @property
+    def updated(self):
+        return sum(result.changed and not result.created for result in self.results)
 
-def _count(number, singular, plural=None):
-    return f"{number} {singular if number == 1 else plural or singular + 's'}"
+    @property
+    def unchanged(self):
+        return len(self.results) - self.created - self.updated
+
+    @property
+    def papers_created(self):
+        return sum(result.papers_created for result in self.results)
+
+    @property
+    def tweets_created(self):
+        return sum(result.tweets_created for result in self.results)
 
 
 @dataclass
@@ -113,43 +110,25 @@ class _Plan:
     repeated_embeds: int = 0
 
 
-def digest_import_paths(*, paths, stdout=None):
-    """Import .md files and folders of them, sorted by name; a bad file is reported and skipped.
+def digests_import_files(*, files, progress=None):
+    """Import .md files in the order given, each in its own transaction; a bad file is recorded and skipped.
 
-    With `stdout` (any object with write()), a line per file and a summary line are written to it.
+    `files` are paths of post files (finding them in folders is the caller's business). After each
+    file, `progress` (if given) is called with its ImportResult, or with its DigestImportError.
     """
     report = ImportReport()
-    for path in _post_files(paths, report):
+    for path in files:
+        path = Path(path)
         try:
-            result = digest_import_text(text=_read(path), name=path.name)
+            outcome = digest_import_text(text=_read(path), name=path.name)
         except DigestImportError as error:
+            outcome = error
             report.errors.append(error)
-            if stdout is not None:
-                stdout.write(f"FAILED {error}\n")
         else:
-            report.results.append(result)
-            if stdout is not None:
-                stdout.write(result.describe() + "\n")
-    if stdout is not None:
-        stdout.write(report.summary() + "\n")
+            report.results.append(outcome)
+        if progress is not None:
+            progress(outcome)
     return report
-
-
-def _post_files(paths, report):
-    files = {}
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = [p for p in path.glob("*.md") if p.is_file()]
-            for post_file in found:
-                files.setdefault(post_file.resolve(), post_file)
-            if not found:
-                report.errors.append(DigestImportError("the folder holds no .md files", name=str(path)))
-        elif path.is_file():
-            files.setdefault(path.resolve(), path)
-        else:
-            report.errors.append(DigestImportError("no such file or folder", name=str(path)))
-    return sorted(files.values(), key=lambda p: (p.name, str(p)))
 
 
 def _read(path):

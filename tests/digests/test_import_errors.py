@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from digests.models import DailyDigest, DigestEntry
-from digests.services.importing import DigestImportError, digest_import_paths, digest_import_text
+from digests.services.importing import DigestImportError, digest_import_text, digests_import_files
 from papers.models import Author, Paper, Tweet
 from tests.digests.factories import DailyDigestFactory
 from tests.digests.post_samples import (
@@ -176,7 +176,7 @@ def test_a_bad_file_after_a_good_one_leaves_the_good_one_imported(tmp_path):
     (tmp_path / "a-good.md").write_bytes(post_bytes(GOOD_POST))
     (tmp_path / "z-bad.md").write_bytes(seed_with("# 2. Deep", "# 5. Deep").encode())
 
-    report = digest_import_paths(paths=[tmp_path])
+    report = digests_import_files(files=[tmp_path / "a-good.md", tmp_path / "z-bad.md"])
 
     assert [result.name for result in report.results] == ["a-good.md"]
     assert [(error.name, error.line) for error in report.errors] == [("z-bad.md", line_of(SEED_TEXT, "# 2. Deep"))]
@@ -218,8 +218,19 @@ def test_a_field_too_long_for_the_database_is_refused_before_writing():
     assert not DailyDigest.objects.exists()
 
 
-def test_a_missing_path_is_reported_and_the_others_still_import(tmp_path, good_file):
-    report = digest_import_paths(paths=[tmp_path / "nowhere.md", good_file])
+def test_a_file_that_cannot_be_read_is_reported_and_the_others_still_import(tmp_path, good_file):
+    outcomes = []
 
-    assert [str(error) for error in report.errors] == [f"{tmp_path / 'nowhere.md'}: no such file or folder"]
+    report = digests_import_files(files=[tmp_path / "gone.md", good_file], progress=outcomes.append)
+
+    assert [str(error) for error in report.errors] == ["gone.md: cannot read the file (No such file or directory)"]
+    assert outcomes == [report.errors[0], report.results[0]]
+    _assert_only_the_good_post_is_stored()
+
+
+def test_a_missing_path_is_reported_by_the_command_and_the_others_still_import(tmp_path, good_file):
+    with pytest.raises(CommandError) as caught:
+        call_command("import_digest", str(tmp_path / "nowhere.md"), str(good_file), verbosity=0)
+
+    assert str(caught.value) == f"1 of 2 files failed:\n{tmp_path / 'nowhere.md'}: no such file or folder"
     _assert_only_the_good_post_is_stored()

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from digests.models import DailyDigest
 from digests.postformat import parse_post
 from digests.services.exporting import digest_export_markdown
-from digests.services.importing import digest_import_paths, digest_import_text
+from digests.services.importing import digest_import_text, digests_import_files
 from tests.digests.post_samples import database_dump, make_entry, make_post, make_tweet, post_bytes
 
 pytestmark = pytest.mark.django_db
@@ -20,14 +20,14 @@ QUERIES_PER_POST = 40  # measured: 30 for a new post (33 at most), 16 for one im
 
 
 def _post_files(corpus_dir, seed_path):
-    files = sorted(corpus_dir.glob("*.md")) + [seed_path]
+    files = sorted([*corpus_dir.glob("*.md"), seed_path], key=lambda path: path.name)
     assert len(files) == CORPUS_POSTS + 1
     return files
 
 
 def test_every_corpus_post_and_the_seed_export_to_the_bytes_they_were_imported_from(corpus_dir, seed_path):
     files = _post_files(corpus_dir, seed_path)
-    report = digest_import_paths(paths=[corpus_dir, seed_path])
+    report = digests_import_files(files=_post_files(corpus_dir, seed_path))
     assert report.ok, report.errors
     digests = {digest.slug: digest for digest in DailyDigest.objects.all()}
 
@@ -42,7 +42,7 @@ def test_every_corpus_post_and_the_seed_export_to_the_bytes_they_were_imported_f
 
 def test_the_corpus_imports_each_digest_paper_and_tweet_once_in_a_bounded_number_of_queries(corpus_dir, seed_path):
     with CaptureQueriesContext(connection) as queries:
-        report = digest_import_paths(paths=[corpus_dir, seed_path])
+        report = digests_import_files(files=_post_files(corpus_dir, seed_path))
 
     assert sum(result.created for result in report.results) == CORPUS_POSTS + 1
     assert sum(result.entries for result in report.results) == 1152 + 8
@@ -53,11 +53,11 @@ def test_the_corpus_imports_each_digest_paper_and_tweet_once_in_a_bounded_number
 
 
 def test_reimporting_the_corpus_changes_nothing(corpus_dir, seed_path):
-    digest_import_paths(paths=[corpus_dir, seed_path])
+    digests_import_files(files=_post_files(corpus_dir, seed_path))
     before = database_dump()
 
     with CaptureQueriesContext(connection) as queries:
-        report = digest_import_paths(paths=[corpus_dir, seed_path])
+        report = digests_import_files(files=_post_files(corpus_dir, seed_path))
 
     assert report.ok
     assert not any(result.changed or result.created for result in report.results)

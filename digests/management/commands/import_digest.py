@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from digests.services.importing import digest_import_paths
+from digests.management.posts import describe_outcome, describe_report, import_post_paths
 
 
 class Command(BaseCommand):
@@ -14,10 +14,15 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="PATH", help="A .md post, or a folder of them.")
 
     def handle(self, *args, paths, **options):
-        stdout = self.stdout if options["verbosity"] > 0 else None
-        report = digest_import_paths(paths=paths, stdout=stdout)
+        verbose = options["verbosity"] > 0
+        report = import_post_paths(paths, progress=self._print_outcome if verbose else None)
+        if verbose:
+            self.stdout.write(describe_report(report))
         if not report.ok:
             failures = "\n".join(str(error) for error in report.errors)
             raise CommandError(
                 f"{len(report.errors)} of {len(report.results) + len(report.errors)} files failed:\n{failures}"
             )
+
+    def _print_outcome(self, outcome):
+        self.stdout.write(describe_outcome(outcome))

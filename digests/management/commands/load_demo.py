@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from digests.services.importing import digest_import_paths
+from digests.management.posts import describe_report, import_post_paths
 
 EDITOR_USERNAME = "editor"
 
@@ -36,8 +36,8 @@ class Command(BaseCommand):
         for folder in (_demo_dir(), _corpus_dir()):
             if not folder.is_dir():
                 continue
-            report = digest_import_paths(paths=[folder])
-            self.stdout.write(f"{folder}: {report.summary()}")
+            report = import_post_paths([folder])
+            self.stdout.write(f"{folder}: {describe_report(report)}")
             if not report.ok:
                 raise CommandError("\n".join(str(error) for error in report.errors))
         password_file, created = self._ensure_editor()
