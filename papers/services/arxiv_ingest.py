@@ -28,6 +28,14 @@ from .bulk import defer_commit_flush
 from .upsert import PaperRecord, papers_upsert
 
 
+class EmptyWindow(ValueError):
+    """A date window whose first day is after its last: nothing to ask arXiv for."""
+
+    def __init__(self, *, since, until):
+        super().__init__(f"since {since} is after until {until}")
+        self.since, self.until = since, until
+
+
 def arxiv_client():
     """A client for the configured endpoints, throttled across every worker when Redis is there."""
     if settings.REDIS_URL:
@@ -120,7 +128,7 @@ def papers_ingest_category(*, category, since, until=None, page_size=500, client
     """Papers of one category submitted between two dates (inclusive, UTC)."""
     until = until or timezone.now().date()
     if since > until:
-        raise ValueError(f"--since {since} is after --until {until}")
+        raise EmptyWindow(since=since, until=until)
     client = client or arxiv_client()
     parameters = {"category": category, "since": since.isoformat(), "until": until.isoformat()}
     with _recorded_run(kind=IngestRun.Kind.CATEGORY, parameters=parameters) as run:

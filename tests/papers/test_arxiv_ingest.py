@@ -160,6 +160,8 @@ def test_the_command_prints_a_summary_and_rejects_bad_input(arxiv_server, capsys
         call_command("ingest_arxiv", "--category", "cs.LG")
     with pytest.raises(CommandError, match="not a date"):
         call_command("ingest_arxiv", "--oai", "cs", "--since", "yesterday")
+    with pytest.raises(CommandError, match="^ingestion failed: --since 2026-11-25 is after --until 2026-11-20$"):
+        call_command("ingest_arxiv", "--category", "cs.LG", "--since", "2026-11-25", "--until", "2026-11-20")
 
 
 def test_ids_arxiv_did_not_return_are_counted_as_failed(arxiv_server):

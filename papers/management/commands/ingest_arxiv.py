@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from papers.services.arxiv_ingest import (
+    EmptyWindow,
     papers_harvest_oai,
     papers_ingest_category,
     papers_ingest_file,
@@ -53,6 +54,8 @@ class Command(BaseCommand):
                 run = papers_ingest_file(path=file, progress=progress)
         except InvalidArxivId as exc:
             raise CommandError(str(exc)) from None
+        except EmptyWindow as exc:
+            raise CommandError(f"ingestion failed: --since {exc.since} is after --until {exc.until}") from None
         except (ArxivError, ValueError) as exc:
             raise CommandError(f"ingestion failed: {exc}") from None
         self.stdout.write("")
