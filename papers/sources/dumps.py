@@ -187,12 +187,21 @@ def _bare_parser(record) -> Callable | None:
 def _unknown(record) -> str:
     if not isinstance(record, dict):
         return f"a JSON {_json_type(record)}, not an object of posts"
-    if isinstance(record.get("errors"), list) and "data" not in record or isinstance(record.get("error"), str):
+    if _is_error_answer(record):
         return f"an API error answer ({error_detail(record) or 'no detail'}), not posts"
     keys = ", ".join(sorted(map(str, record))[:8]) or "no keys"
     return (
         f"not a known shape (an object with {keys}); expected an X API v2 page or tweet, a Bluesky searchPosts/"
         "getPosts/feed answer or post view, or a Hacker News search answer, hit or item"
+    )
+
+
+def _is_error_answer(record: dict) -> bool:
+    """X's problem objects (``title``/``type``/``status``, or ``errors`` without data), Bluesky's ``error``."""
+    return (
+        isinstance(record.get("error"), str)
+        or (isinstance(record.get("errors"), list) and "data" not in record)
+        or all(key in record for key in ("title", "type", "status"))
     )
 
 

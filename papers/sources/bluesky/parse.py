@@ -164,41 +164,42 @@ def _parse_view(view) -> SocialPost:
     match = _POST_URI.fullmatch(uri)
     if not match or match.group("collection") != POST_COLLECTION:
         raise PostParseError(f"{uri!r} is not an at:// URI of a post")
+    try:
+        return _parse_fields(view, uri, match)
+    except PostParseError as exc:
+        raise PostParseError(f"post {uri}: {exc.problem}") from None
+
+
+def _parse_fields(view: Mapping, uri: str, match: re.Match) -> SocialPost:
     author = view.get("author")
     if not isinstance(author, dict):
-        raise PostParseError(f"post {uri} has no author")
+        raise PostParseError("no author")
     record = view.get("record")
     if not isinstance(record, dict):
-        raise PostParseError(f"post {uri} has no record")
-    handle = text_field(author.get("handle"), what=f"post {uri}'s author handle")
-    text = text_field(record.get("text"), what=f"post {uri}'s text")
+        raise PostParseError("no record")
+    handle = text_field(author.get("handle"), what="author handle")
+    text = text_field(record.get("text"), what="record text")
     created = record.get("createdAt") if record.get("createdAt") is not None else view.get("indexedAt")
     langs = record.get("langs")
     lang = langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else ""
     reply = record.get("reply")
     parent = reply.get("parent") if isinstance(reply, dict) else None
+    links = [*_facet_links(record), *_embed_links(record.get("embed")), *_embed_links(view.get("embed"))]
     return SocialPost(
         source=SOURCE,
         external_id=uri,
         url=post_url(uri, handle),
-        author_id=text_field(author.get("did"), what=f"post {uri}'s author did") or match.group("authority"),
+        author_id=text_field(author.get("did"), what="author did") or match.group("authority"),
         author_handle=handle,
-        author_name=text_field(author.get("displayName"), what=f"post {uri}'s author displayName"),
+        author_name=text_field(author.get("displayName"), what="author displayName"),
         lang=lang,
         text=text,
-        posted_at=parse_timestamp(created, what=f"post {uri}'s createdAt"),
-        reposts=counter(view.get("repostCount"), what=f"post {uri}'s repostCount"),
-        likes=counter(view.get("likeCount"), what=f"post {uri}'s likeCount"),
-        replies=counter(view.get("replyCount"), what=f"post {uri}'s replyCount"),
-        quotes=counter(view.get("quoteCount"), what=f"post {uri}'s quoteCount"),
-        links=unique_links(
-            [
-                *_facet_links(record),
-                *_embed_links(record.get("embed")),
-                *_embed_links(view.get("embed")),
-                *urls_in_text(text),
-            ]
-        ),
+        posted_at=parse_timestamp(created, what="createdAt"),
+        reposts=counter(view.get("repostCount"), what="repostCount"),
+        likes=counter(view.get("likeCount"), what="likeCount"),
+        replies=counter(view.get("replyCount"), what="replyCount"),
+        quotes=counter(view.get("quoteCount"), what="quoteCount"),
+        links=unique_links([*links, *urls_in_text(text)]),
         quoted_id=_quoted(record.get("embed")) or _quoted(view.get("embed")),
         reply_to_id=parent.get("uri") if isinstance(parent, dict) and isinstance(parent.get("uri"), str) else None,
         has_counters=any(key in view for key in _COUNTS),

@@ -101,7 +101,7 @@ def parse_hit(hit, *, where: str = "") -> SocialPost | None:
             item_id,
             hit,
             story_html=hit.get("story_text"),
-            replies=counter(hit.get("num_comments"), what=f"story {item_id}'s num_comments"),
+            replies=counter(hit.get("num_comments"), what=f"story {item_id}: num_comments"),
             has_counters="points" in hit or "num_comments" in hit,
         )
     except PostParseError as exc:
@@ -123,14 +123,21 @@ def parse_item(item, *, where: str = "") -> SocialPost:
 
 
 def _story(item_id: str, data: Mapping, *, story_html, replies: int, has_counters: bool) -> SocialPost:
-    title = text_field(data.get("title"), what=f"story {item_id}'s title")
-    story_text, story_links = html_text(text_field(story_html, what=f"story {item_id}'s text"))
-    url = text_field(data.get("url"), what=f"story {item_id}'s url")
-    author = text_field(data.get("author"), what=f"story {item_id}'s author")
+    try:
+        return _story_fields(item_id, data, story_html=story_html, replies=replies, has_counters=has_counters)
+    except PostParseError as exc:
+        raise PostParseError(f"story {item_id}: {exc.problem}") from None
+
+
+def _story_fields(item_id: str, data: Mapping, *, story_html, replies: int, has_counters: bool) -> SocialPost:
+    title = text_field(data.get("title"), what="title")
+    story_text, story_links = html_text(text_field(story_html, what="text"))
+    url = text_field(data.get("url"), what="url")
+    author = text_field(data.get("author"), what="author")
     if data.get("created_at_i") is not None:
-        posted_at = from_epoch(data["created_at_i"], what=f"story {item_id}'s created_at_i")
+        posted_at = from_epoch(data["created_at_i"], what="created_at_i")
     else:
-        posted_at = parse_timestamp(data.get("created_at"), what=f"story {item_id}'s created_at")
+        posted_at = parse_timestamp(data.get("created_at"), what="created_at")
     return SocialPost(
         source=SOURCE,
         external_id=item_id,
@@ -141,7 +148,7 @@ def _story(item_id: str, data: Mapping, *, story_html, replies: int, has_counter
         lang="",
         text=f"{title}\n\n{story_text}" if title and story_text else title or story_text,
         posted_at=posted_at,
-        likes=counter(data.get("points"), what=f"story {item_id}'s points"),
+        likes=counter(data.get("points"), what="points"),
         replies=replies,
         links=unique_links([url, *story_links, *urls_in_text(story_text)]),
         has_counters=has_counters,

@@ -172,36 +172,42 @@ def _parse_tweet(tweet, users: Mapping) -> SocialPost:
         raise PostParseError("a tweet without an id")
     if not isinstance(tweet_id, str) or not _TWEET_ID.fullmatch(tweet_id):
         raise PostParseError(f"a tweet id {tweet_id!r} that is not an X id")
+    try:
+        return _parse_fields(tweet, tweet_id, users)
+    except PostParseError as exc:
+        raise PostParseError(f"tweet {tweet_id}: {exc.problem}") from None
+
+
+def _parse_fields(tweet: Mapping, tweet_id: str, users: Mapping) -> SocialPost:
     note = tweet.get("note_tweet") if isinstance(tweet.get("note_tweet"), dict) else {}
     text = note.get("text") if isinstance(note.get("text"), str) else tweet.get("text")
     if not isinstance(text, str):
-        raise PostParseError(f"tweet {tweet_id} has no text")
+        raise PostParseError("no text")
     author = tweet.get("author") if isinstance(tweet.get("author"), dict) else None
-    author_id = text_field(tweet.get("author_id"), what=f"tweet {tweet_id}'s author_id")
+    author_id = text_field(tweet.get("author_id"), what="author_id")
     if author is None:
         author = users.get(author_id) or {}
-    author_id = author_id or text_field(author.get("id"), what=f"tweet {tweet_id}'s author id")
-    handle = text_field(author.get("username"), what=f"tweet {tweet_id}'s author username")
+    author_id = author_id or text_field(author.get("id"), what="author id")
+    handle = text_field(author.get("username"), what="author username")
     metrics = tweet.get("public_metrics")
     if metrics is not None and not isinstance(metrics, dict):
-        raise PostParseError(f"tweet {tweet_id}'s public_metrics is not an object")
+        raise PostParseError("public_metrics is not an object")
     metrics = metrics or {}
-    what = f"tweet {tweet_id}'s public_metrics"
-    references = _references(tweet, tweet_id)
+    references = _references(tweet)
     return SocialPost(
         source=SOURCE,
         external_id=tweet_id,
         url=(POST_URL.format(handle=handle, id=tweet_id) if handle else ANONYMOUS_POST_URL.format(id=tweet_id)),
         author_id=author_id,
         author_handle=handle,
-        author_name=text_field(author.get("name"), what=f"tweet {tweet_id}'s author name"),
-        lang=text_field(tweet.get("lang"), what=f"tweet {tweet_id}'s lang"),
+        author_name=text_field(author.get("name"), what="author name"),
+        lang=text_field(tweet.get("lang"), what="lang"),
         text=text,
         posted_at=_posted_at(tweet, tweet_id),
-        reposts=counter(metrics.get("retweet_count"), what=f"{what}.retweet_count"),
-        likes=counter(metrics.get("like_count"), what=f"{what}.like_count"),
-        replies=counter(metrics.get("reply_count"), what=f"{what}.reply_count"),
-        quotes=counter(metrics.get("quote_count"), what=f"{what}.quote_count"),
+        reposts=counter(metrics.get("retweet_count"), what="public_metrics.retweet_count"),
+        likes=counter(metrics.get("like_count"), what="public_metrics.like_count"),
+        replies=counter(metrics.get("reply_count"), what="public_metrics.reply_count"),
+        quotes=counter(metrics.get("quote_count"), what="public_metrics.quote_count"),
         links=_links(tweet, note, tweet_id),
         quoted_id=references.get("quoted"),
         reply_to_id=references.get("replied_to"),
@@ -212,10 +218,10 @@ def _parse_tweet(tweet, users: Mapping) -> SocialPost:
 def _posted_at(tweet: Mapping, tweet_id: str) -> datetime:
     created = tweet.get("created_at")
     if created is not None:
-        return parse_timestamp(created, what=f"tweet {tweet_id}'s created_at")
+        return parse_timestamp(created, what="created_at")
     snowflake = int(tweet_id)
     if snowflake < _FIRST_SNOWFLAKE:
-        raise PostParseError(f"tweet {tweet_id} has no created_at (ask for tweet.fields=created_at)")
+        raise PostParseError("no created_at (ask for tweet.fields=created_at)")
     return datetime.fromtimestamp(((snowflake >> 22) + SNOWFLAKE_EPOCH_MS) / 1000, UTC)
 
 
@@ -240,12 +246,12 @@ def _is_self_link(url: str, tweet_id: str) -> bool:
     return bool(match) and match.group(1) == tweet_id
 
 
-def _references(tweet: Mapping, tweet_id: str) -> dict[str, str]:
+def _references(tweet: Mapping) -> dict[str, str]:
     references = tweet.get("referenced_tweets")
     if references is None:
         return {}
     if not isinstance(references, list):
-        raise PostParseError(f"tweet {tweet_id}'s referenced_tweets is not a list")
+        raise PostParseError("referenced_tweets is not a list")
     found = {}
     for ref in references:
         if isinstance(ref, dict) and ref.get("id") is not None:
