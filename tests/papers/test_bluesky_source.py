@@ -1,4 +1,4 @@
-"""Bluesky: post views, feed views and reposts parsed; the XRPC client's session, paging and errors on a local server."""
+"""Bluesky: post views, feed views and reposts parsed; the XRPC client (sessions, paging, errors) on a local server."""
 
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -129,7 +129,10 @@ def test_post_urls_and_uris():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda v: v.update(uri="at://did:plc:x/app.bsky.feed.like/3k"), r"posts\[0\]: .* is not an at:// URI of a post"),
+        (
+            lambda v: v.update(uri="at://did:plc:x/app.bsky.feed.like/3k"),
+            r"posts\[0\]: .* is not an at:// URI of a post",
+        ),
         (lambda v: v.pop("record"), r"posts\[0\]: post at://.*: no record"),
         (lambda v: v["record"].update(createdAt="not a time"), "createdAt 'not a time' is not an ISO 8601 time"),
         (lambda v: v.update(likeCount="many"), "likeCount is 'many', not a count"),
@@ -213,8 +216,9 @@ def test_the_client_logs_in_then_searches_with_its_access_token(client, httpserv
 
 def test_the_cursor_pages_on_and_the_session_is_kept(client, httpserver):
     serve_login(httpserver)
-    httpserver.expect_request(SEARCH, query_string={"q": "arxiv.org", "domain": "arxiv.org", "sort": "latest", "limit": "100"}
-                              ).respond_with_json(load("search_page1.json"))
+    httpserver.expect_request(
+        SEARCH, query_string={"q": "arxiv.org", "domain": "arxiv.org", "sort": "latest", "limit": "100"}
+    ).respond_with_json(load("search_page1.json"))
     httpserver.expect_request(SEARCH).respond_with_json(load("search_page2.json"))
     first = client.search_posts()
     second = client.search_posts(cursor=first.next_cursor, since=date(2025, 2, 1))
@@ -226,7 +230,9 @@ def test_the_cursor_pages_on_and_the_session_is_kept(client, httpserver):
 
 def test_an_expired_session_is_refreshed_and_the_call_repeated_once(client, httpserver):
     serve_login(httpserver)
-    httpserver.expect_request(SEARCH, headers=bearer("access-1")).respond_with_json(load("expired_token.json"), status=400)
+    httpserver.expect_request(SEARCH, headers=bearer("access-1")).respond_with_json(
+        load("expired_token.json"), status=400
+    )
     httpserver.expect_request(REFRESH, method="POST", headers=bearer("refresh-1")).respond_with_json(
         load("refresh_session.json")
     )
@@ -237,9 +243,13 @@ def test_an_expired_session_is_refreshed_and_the_call_repeated_once(client, http
 
 
 def test_when_the_refresh_is_refused_too_the_client_logs_in_again(client, httpserver):
-    client.session = BlueskySession(did="did:plc:old", handle="hotpapers.bsky.social", access_jwt="old", refresh_jwt="old-r")
+    client.session = BlueskySession(
+        did="did:plc:old", handle="hotpapers.bsky.social", access_jwt="old", refresh_jwt="old-r"
+    )
     httpserver.expect_request(SEARCH, headers=bearer("old")).respond_with_json(load("expired_token.json"), status=400)
-    httpserver.expect_request(REFRESH, headers=bearer("old-r")).respond_with_json(load("expired_token.json"), status=400)
+    httpserver.expect_request(REFRESH, headers=bearer("old-r")).respond_with_json(
+        load("expired_token.json"), status=400
+    )
     serve_login(httpserver)
     httpserver.expect_request(SEARCH, headers=bearer("access-1")).respond_with_json(load("search_page2.json"))
     assert len(client.search_posts().posts) == 1
@@ -294,8 +304,12 @@ def test_429_raises_rate_limited_with_bluesky_s_reset_header(client, httpserver,
     httpserver.expect_request(SEARCH).respond_with_json(
         load("rate_limited.json"),
         status=429,
-        headers={"ratelimit-limit": "3000", "ratelimit-remaining": "0", "ratelimit-reset": str(int(reset.timestamp())),
-                 "ratelimit-policy": "3000;w=300"},
+        headers={
+            "ratelimit-limit": "3000",
+            "ratelimit-remaining": "0",
+            "ratelimit-reset": str(int(reset.timestamp())),
+            "ratelimit-policy": "3000;w=300",
+        },
     )
     with pytest.raises(RateLimited) as excinfo:
         client.search_posts()

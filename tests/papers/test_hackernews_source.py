@@ -125,7 +125,7 @@ def test_shape_recognition():
 
 
 def test_html_text_unescapes_and_keeps_paragraphs():
-    assert html_text("a &amp; b<p>c<br>d <a href=\"https:&#x2F;&#x2F;x.org\">x</a>") == (
+    assert html_text('a &amp; b<p>c<br>d <a href="https:&#x2F;&#x2F;x.org">x</a>') == (
         "a & b\n\nc\nd x",
         ["https://x.org"],
     )
@@ -138,7 +138,7 @@ def test_html_text_unescapes_and_keeps_paragraphs():
 def test_search_by_date_asks_for_arxiv_stories_after_the_watermark(client, httpserver):
     httpserver.expect_request(f"{API}/search_by_date").respond_with_json(load("search_page0.json"))
     page = client.search_by_date(1642000000, hits_per_page=2)
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert dict(request.args) == {
         "query": "arxiv.org",
         "tags": "story",
@@ -153,10 +153,8 @@ def test_search_by_date_asks_for_arxiv_stories_after_the_watermark(client, https
 
 def test_paging_goes_on_with_the_next_page_number_within_a_window(client, httpserver):
     httpserver.expect_request(f"{API}/search_by_date", query_string=None).respond_with_json(load("search_page1.json"))
-    page = client.search_by_date(
-        datetime(2022, 1, 12, tzinfo=UTC), created_before=1642100000, page=1, hits_per_page=2
-    )
-    (request, _), = httpserver.log
+    page = client.search_by_date(datetime(2022, 1, 12, tzinfo=UTC), created_before=1642100000, page=1, hits_per_page=2)
+    ((request, _),) = httpserver.log
     assert request.args["page"] == "1"
     assert request.args["numericFilters"] == "created_at_i>1641945600,created_at_i<1642100000"
     assert page.next_cursor is None
@@ -171,7 +169,7 @@ def test_no_watermark_means_no_numeric_filter(client, httpserver):
 def test_lookup_refreshes_many_stories_in_one_search(client, httpserver):
     httpserver.expect_request(f"{API}/search_by_date").respond_with_json(load("lookup.json"))
     page = client.lookup([29917385, "29915210"])
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert dict(request.args) == {"tags": "story,(story_29917385,story_29915210)", "hitsPerPage": "2"}
     assert [(post.likes, post.replies) for post in page.posts] == [(130, 35), (70, 9)]
     with pytest.raises(ValueError, match="at most 100"):

@@ -47,7 +47,7 @@ def test_a_get_sends_the_query_and_who_we_are_and_returns_the_json(client, https
     assert response.data == {"ok": True}
     assert response.status == 200
     assert response.received_at == NOW
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.headers["User-Agent"].startswith("HotPapers/")
     assert request.headers["Accept"] == "application/json"
     assert "Authorization" not in request.headers
@@ -55,8 +55,10 @@ def test_a_get_sends_the_query_and_who_we_are_and_returns_the_json(client, https
 
 def test_repeated_parameters_are_sent_once_each(client, httpserver):
     httpserver.expect_request("/api").respond_with_json({})
-    client.get(httpserver.url_for("/api"), params={"uris": ["at://a/app.bsky.feed.post/1", "at://b/app.bsky.feed.post/2"]})
-    (request, _), = httpserver.log
+    client.get(
+        httpserver.url_for("/api"), params={"uris": ["at://a/app.bsky.feed.post/1", "at://b/app.bsky.feed.post/2"]}
+    )
+    ((request, _),) = httpserver.log
     assert request.args.getlist("uris") == ["at://a/app.bsky.feed.post/1", "at://b/app.bsky.feed.post/2"]
 
 
@@ -66,7 +68,7 @@ def test_a_post_sends_json_and_the_bearer_token(client, httpserver):
     )
     response = client.post(httpserver.url_for("/login"), json_body={"identifier": "me", "password": "pw"}, bearer="tok")
     assert response.data == {"accessJwt": "a"}
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.headers["Authorization"] == "Bearer tok"
     assert request.headers["Content-Type"] == "application/json"
 
@@ -116,7 +118,11 @@ def test_429_is_raised_at_once_with_the_reset_time_never_slept_on(client, httpse
     httpserver.expect_request("/api").respond_with_json(
         {"title": "Too Many Requests"},
         status=429,
-        headers={"x-rate-limit-limit": "450", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(reset.timestamp()))},
+        headers={
+            "x-rate-limit-limit": "450",
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(int(reset.timestamp())),
+        },
     )
     with pytest.raises(RateLimited) as excinfo:
         client.get(httpserver.url_for("/api"))
@@ -144,7 +150,9 @@ def test_429_without_any_header_says_nothing_about_when(client, httpserver):
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_credentials_refused_raise_auth_error_not_retried(client, httpserver, sleeps, status):
-    httpserver.expect_request("/api").respond_with_json({"title": "Unauthorized", "detail": "Unauthorized"}, status=status)
+    httpserver.expect_request("/api").respond_with_json(
+        {"title": "Unauthorized", "detail": "Unauthorized"}, status=status
+    )
     with pytest.raises(AuthError, match=f"HTTP {status}.*Unauthorized") as excinfo:
         client.get(httpserver.url_for("/api"), bearer="secret-token")
     assert excinfo.value.status == status
@@ -153,7 +161,9 @@ def test_credentials_refused_raise_auth_error_not_retried(client, httpserver, sl
 
 
 def test_other_4xx_raise_source_http_error_with_the_parsed_body(client, httpserver):
-    httpserver.expect_request("/api").respond_with_json({"error": "ExpiredToken", "message": "Token has expired"}, status=400)
+    httpserver.expect_request("/api").respond_with_json(
+        {"error": "ExpiredToken", "message": "Token has expired"}, status=400
+    )
     with pytest.raises(SourceHttpError) as excinfo:
         client.get(httpserver.url_for("/api"))
     assert excinfo.value.error_code == "ExpiredToken"
@@ -222,7 +232,9 @@ def test_a_refused_connection_is_retried_then_unavailable(sleeps):
 
 
 def test_the_token_is_not_forwarded_on_a_redirect(client, httpserver):
-    httpserver.expect_request("/old").respond_with_data("", status=302, headers={"Location": httpserver.url_for("/new")})
+    httpserver.expect_request("/old").respond_with_data(
+        "", status=302, headers={"Location": httpserver.url_for("/new")}
+    )
     httpserver.expect_request("/new").respond_with_json({"moved": True})
     assert client.get(httpserver.url_for("/old"), bearer="secret").data == {"moved": True}
     (first, _), (second, _) = httpserver.log
@@ -236,7 +248,12 @@ def test_rate_limit_headers_of_x_and_bluesky():
         {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "12", "x-rate-limit-reset": str(reset)}, now=NOW
     ) == RateLimit(limit=450, remaining=12, reset_at=NOW + timedelta(minutes=5))
     assert rate_limit_from(
-        {"ratelimit-limit": "3000", "ratelimit-remaining": "2999", "ratelimit-reset": str(reset), "ratelimit-policy": "3000;w=300"},
+        {
+            "ratelimit-limit": "3000",
+            "ratelimit-remaining": "2999",
+            "ratelimit-reset": str(reset),
+            "ratelimit-policy": "3000;w=300",
+        },
         now=NOW,
     ) == RateLimit(limit=3000, remaining=2999, reset_at=NOW + timedelta(minutes=5))
     # the IETF draft's reset is a delay in seconds

@@ -129,7 +129,11 @@ def test_a_long_post_s_note_text_and_links_are_used():
         "id": "1481443284304154625",
         "text": "A long thread starter… https://t.co/abc",
         "created_at": "2022-01-13T01:40:42.000Z",
-        "entities": {"urls": [{"url": "https://t.co/abc", "expanded_url": "https://twitter.com/i/web/status/1481443284304154625"}]},
+        "entities": {
+            "urls": [
+                {"url": "https://t.co/abc", "expanded_url": "https://twitter.com/i/web/status/1481443284304154625"}
+            ]
+        },
         "note_tweet": {
             "text": "A long thread starter, in full, citing https://t.co/def",
             "entities": {"urls": [{"url": "https://t.co/def", "expanded_url": "https://arxiv.org/abs/2201.04600"}]},
@@ -204,7 +208,7 @@ def test_the_reference_post_with_default_fields_only(reference_dir):
 def test_search_recent_asks_for_the_fields_with_the_bearer_token(client, httpserver):
     httpserver.expect_request(SEARCH).respond_with_json(load("search_page1.json"))
     page = client.search_recent()
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.headers["Authorization"] == "Bearer bearer-abc"
     assert dict(request.args) == {
         "query": "url:arxiv.org -is:retweet",
@@ -232,7 +236,11 @@ def test_search_pages_with_next_token_and_continues_from_since_id(client, httpse
 
 def test_the_rate_limit_headers_come_back_with_the_page(client, httpserver):
     reset = NOW + timedelta(minutes=12)
-    headers = {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "3", "x-rate-limit-reset": str(int(reset.timestamp()))}
+    headers = {
+        "x-rate-limit-limit": "450",
+        "x-rate-limit-remaining": "3",
+        "x-rate-limit-reset": str(int(reset.timestamp())),
+    }
     httpserver.expect_request(SEARCH).respond_with_json(load("search_page1.json"), headers=headers)
     page = client.search_recent()
     assert (page.rate_limit.limit, page.rate_limit.remaining, page.rate_limit.reset_at) == (450, 3, reset)
@@ -240,7 +248,11 @@ def test_the_rate_limit_headers_come_back_with_the_page(client, httpserver):
 
 def test_429_raises_rate_limited_with_the_reset_time_without_sleeping(client, httpserver, sleeps):
     reset = NOW + timedelta(minutes=15)
-    headers = {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(int(reset.timestamp()))}
+    headers = {
+        "x-rate-limit-limit": "450",
+        "x-rate-limit-remaining": "0",
+        "x-rate-limit-reset": str(int(reset.timestamp())),
+    }
     httpserver.expect_request(SEARCH).respond_with_json(load("too_many_requests.json"), status=429, headers=headers)
     with pytest.raises(RateLimited) as excinfo:
         client.search_recent()
@@ -281,7 +293,7 @@ def test_other_bad_requests_stay_http_errors(client, httpserver):
 def test_lookup_asks_for_the_ids_with_the_same_fields(client, httpserver):
     httpserver.expect_request("/2/tweets").respond_with_json(load("lookup.json"))
     page = client.lookup(["1481443284304154625", "1481516573458419713", "1481450080372731906", "1481443284304154625"])
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.args["ids"] == "1481443284304154625,1481516573458419713,1481450080372731906"
     assert request.args["tweet.fields"].startswith("public_metrics,")
     assert len(page.posts) == 2 and len(page.errors) == 1
@@ -319,7 +331,7 @@ def test_fetch_oembed_asks_without_script_and_tracking(httpserver):
         oembed_url=httpserver.url_for("/oembed"),
         http=JsonClient(now=lambda: NOW),
     )
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert dict(request.args) == {
         "url": "https://twitter.com/ak92501/status/1481443284304154625",
         "omit_script": "true",
