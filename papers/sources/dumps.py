@@ -90,18 +90,23 @@ def _records(text: str, name: str) -> Iterator[tuple[str, object]]:
 
 def _is_json_lines(text: str) -> bool:
     """More than one non-blank line, the first of them a JSON object on its own."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) < 2:
+    first, _newline, rest = text.lstrip().partition("\n")
+    if not rest.strip():
         return False
     try:
-        return isinstance(json.loads(lines[0]), dict)
+        return isinstance(json.loads(first), dict)
     except json.JSONDecodeError:
         return False
 
 
+def _split_lines(text: str) -> list[str]:
+    # Not str.splitlines(): JSON strings may hold a raw U+2028 or U+0085, which are not line ends in JSON Lines.
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def _lines(text: str, name: str) -> Iterator[tuple[str, object]]:
     decoder = json.JSONDecoder()
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_split_lines(text), start=1):
         if not line.strip():
             continue
         try:

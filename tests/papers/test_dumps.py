@@ -121,6 +121,15 @@ def test_runs_of_bare_posts_are_gathered_per_platform_in_file_order():
     assert [(page.source, len(page.posts)) for page in pages] == [("x", 2), ("hackernews", 2), ("x", 1)]
 
 
+def test_json_lines_split_only_on_newlines_not_on_separators_inside_strings():
+    tweets = json.loads((X / "search_page2.json").read_text())["data"]
+    tweets[0]["text"] = "line\u2028separator and next\u0085line"
+    data = "\r\n".join(json.dumps(tweet, ensure_ascii=False) for tweet in tweets) + "\r\n"
+    (page,) = parse_dump(data.encode(), name="windows.jsonl")
+    assert page.posts[0].text == "line\u2028separator and next\u0085line"
+    assert len(page.posts) == 2
+
+
 def test_a_byte_order_mark_is_fine():
     assert parse_dump(b"\xef\xbb\xbf" + (HN / "item.json").read_bytes(), name="item.json")
 
