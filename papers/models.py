@@ -75,6 +75,13 @@ class Paper(models.Model):
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers", blank=True)
     published = models.DateTimeField(null=True, blank=True, help_text="When version 1 appeared on arXiv.")
     updated = models.DateTimeField(null=True, blank=True, help_text="When the latest version appeared on arXiv.")
+    announced_on = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Date of the arXiv listing that first announced the paper: the day whose digest it belongs to. "
+        "Filled from arXiv's schedule (14:00 New York cutoff, holidays ignored); correct it when arXiv differed.",
+    )
     comment = models.TextField(blank=True, help_text="The authors' arXiv comment (pages, figures, venue).")
     journal_ref = models.TextField(blank=True, help_text="Journal reference, once the paper is published.")
     doi = models.CharField(

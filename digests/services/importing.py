@@ -294,6 +294,7 @@ def _write(plan, digest, *, created, changed):
                 authors=tuple(entry.authors),
                 categories=tuple(entry.categories),
                 abstract=entry.abstract,
+                announced_on=plan.date,  # a paper first known from a digest belongs to that digest's day
             )
             for entry, arxiv_id in zip(post.entries, plan.arxiv_ids, strict=True)
         ],

@@ -6,6 +6,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from papers.announcements import announced_on_for
 from papers.models import Authorship, Paper, PaperCategory
 from papers.signals import paper_metadata_changing
 
@@ -28,6 +29,7 @@ class PaperRecord:
     comment: str = ""
     journal_ref: str = ""
     doi: str = ""
+    announced_on: dt.date | None = None  # the arXiv listing's date, when the source gives it
 
 
 @dataclasses.dataclass
@@ -55,6 +57,13 @@ def _newest_per_id(records):
     return newest
 
 
+def _announced_on(record):
+    """The listing a record's paper belongs to: the source's date, else arXiv's schedule from version 1."""
+    if record.announced_on is not None:
+        return record.announced_on
+    return announced_on_for(record.published) if record.published is not None else None
+
+
 def _is_newer(record, paper):
     """Whether a record replaces a stored paper: a later version, else a later arXiv update time."""
     if record.version is not None:
@@ -70,6 +79,8 @@ def papers_upsert(*, records, update_existing=True):
     existing papers are never changed (for sources that are not an authority on metadata).
     A concurrent job that inserts one of the same new papers first makes this raise
     ConcurrentInsert (nothing written): run it again and it finds the paper stored.
+    A new paper's announced_on is the record's, else derived from its version-1 time; an update
+    fills it only when it is still empty, never replacing a stored date (an editor may have set it).
     """
     newest = _newest_per_id(records)
     result = UpsertResult()
@@ -81,7 +92,7 @@ def papers_upsert(*, records, update_existing=True):
         existing = {
             paper.arxiv_id: paper
             for paper in Paper.objects.select_for_update()
-            .only("arxiv_id", "version", "updated")
+            .only("arxiv_id", "version", "updated", "announced_on")
             .filter(arxiv_id__in=list(newest))
             .order_by("pk")
         }
@@ -102,9 +113,16 @@ def papers_upsert(*, records, update_existing=True):
         with inserts_may_race(constraints=RACING_CONSTRAINTS):
             insert_rows(
                 Paper,
-                ("arxiv_id", "primary_category", *_SCALAR_FIELDS, "created_at", "modified_at"),
+                ("arxiv_id", "primary_category", *_SCALAR_FIELDS, "announced_on", "created_at", "modified_at"),
                 (
-                    (r.arxiv_id, getattr(primary(r), "pk", None), *(_value(r, f) for f in _SCALAR_FIELDS), now, now)
+                    (
+                        r.arxiv_id,
+                        getattr(primary(r), "pk", None),
+                        *(_value(r, f) for f in _SCALAR_FIELDS),
+                        _announced_on(r),
+                        now,
+                        now,
+                    )
                     for r in to_create
                 ),
             )
@@ -125,8 +143,12 @@ def papers_upsert(*, records, update_existing=True):
                         continue  # OAI's arXiv format has no version: keep the one we know
                     setattr(paper, field, _value(record, field))
                 paper.primary_category = primary(record)
+                if paper.announced_on is None:
+                    paper.announced_on = _announced_on(record)
                 paper.modified_at = timezone.now()
-            Paper.objects.bulk_update(changed_papers, [*_SCALAR_FIELDS, "primary_category", "modified_at"])
+            Paper.objects.bulk_update(
+                changed_papers, [*_SCALAR_FIELDS, "primary_category", "announced_on", "modified_at"]
+            )
             Authorship.objects.filter(paper__in=changed_papers).delete()
             PaperCategory.objects.filter(paper__in=changed_papers).delete()
 

@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -122,3 +123,41 @@ def test_a_paper_inserted_meanwhile_by_another_job_is_an_integrity_error_for_the
     papers_upsert(records=[record(1)])
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(Paper, ("arxiv_id", "title"), [("2201.00001", "Twice")])
+
+
+def test_a_new_paper_is_announced_in_the_listing_its_version_1_time_falls_in():
+    # 2022-01-12 00:00 UTC is Tuesday 19:00 in New York: after Tuesday's cutoff, so Thursday's listing.
+    papers_upsert(records=[record(1)])
+    assert Paper.objects.get().announced_on == dt.date(2022, 1, 13)
+
+
+def test_a_source_that_gives_the_announcement_date_is_believed():
+    papers_upsert(records=[dataclasses.replace(record(1), announced_on=dt.date(2022, 1, 14))])
+    assert Paper.objects.get().announced_on == dt.date(2022, 1, 14)
+
+
+def test_a_paper_without_a_submission_time_has_no_announcement_date_until_one_arrives():
+    papers_upsert(records=[dataclasses.replace(record(1, version=None), published=None)])
+    assert Paper.objects.get().announced_on is None
+    papers_upsert(records=[record(1, version=2)])
+    assert Paper.objects.get().announced_on == dt.date(2022, 1, 13)
+
+
+def test_a_newer_version_never_replaces_a_stored_announcement_date():
+    papers_upsert(records=[record(1, version=1)])
+    Paper.objects.update(announced_on=dt.date(2022, 1, 18))  # an editor's correction (an arXiv holiday)
+    later = dataclasses.replace(record(1, version=2), announced_on=dt.date(2022, 1, 20))
+    assert papers_upsert(records=[later]).updated == ["2201.00001"]
+    assert Paper.objects.get().announced_on == dt.date(2022, 1, 18)
+
+
+def test_announcement_dates_cost_no_extra_query_on_updates():
+    papers_upsert(records=[record(n, version=1) for n in range(1, 201)])
+    papers_upsert(records=[record(5000, version=1)])
+
+    def count(numbers):
+        with CaptureQueriesContext(connection) as queries:
+            papers_upsert(records=[record(n, version=2) for n in numbers])
+        return len(queries)
+
+    assert count(range(1, 11)) == count(range(11, 201))
