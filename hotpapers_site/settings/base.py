@@ -139,6 +139,15 @@ HOTPAPERS_ARXIV_CATEGORIES = env.list("HOTPAPERS_ARXIV_CATEGORIES", default=["cs
 # Embedded posts render as plain quotes; loading X's widget script is an opt-in
 # because it sends every reader's visit to a third party.
 HOTPAPERS_LOAD_X_WIDGETS = env.bool("HOTPAPERS_LOAD_X_WIDGETS", default=False)
+
+# The ranking rule (digests/ranking.py; README "How papers are ranked"). A post scores reposts + likes;
+# a paper scoring at least the first is featured, a post scoring at least the second is embedded; a digest
+# features at most HOTPAPERS_DIGEST_SIZE papers and an entry embeds at most HOTPAPERS_MAX_EMBEDDED_POSTS posts.
+HOTPAPERS_MIN_PAPER_SCORE = env.int("HOTPAPERS_MIN_PAPER_SCORE", default=50)
+HOTPAPERS_MIN_POST_SCORE = env.int("HOTPAPERS_MIN_POST_SCORE", default=25)
+HOTPAPERS_DIGEST_SIZE = env.int("HOTPAPERS_DIGEST_SIZE", default=30)
+HOTPAPERS_MAX_EMBEDDED_POSTS = env.int("HOTPAPERS_MAX_EMBEDDED_POSTS", default=10)
+
 HOTPAPERS_SITE_NAME = "Hot Papers"
 HOTPAPERS_DIGESTS_PER_PAGE = 10
 

@@ -2,6 +2,7 @@ import datetime as dt
 
 import factory
 
+from papers.announcements import announced_on_for
 from papers.models import Author, Authorship, Category, Paper, PaperCategory, Tweet
 
 
@@ -33,6 +34,8 @@ class PaperFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"A Study of Things, Part {n}")
     abstract = "We study things and find that they are interesting."
     published = factory.LazyFunction(lambda: dt.datetime(2022, 1, 12, 18, 0, tzinfo=dt.UTC))
+    # As ingestion sets it: the arXiv listing of the version-1 time (Thursday 2022-01-13 by default).
+    announced_on = factory.LazyAttribute(lambda o: announced_on_for(o.published) if o.published else None)
 
     @factory.post_generation
     def with_authors(self, create, extracted, **kwargs):
@@ -54,6 +57,7 @@ class PaperFactory(factory.django.DjangoModelFactory):
 class TweetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tweet
+        skip_postgeneration_save = True
 
     source = Tweet.Source.X
     external_id = factory.Sequence(lambda n: str(1481443284304154625 + n))
@@ -65,3 +69,9 @@ class TweetFactory(factory.django.DjangoModelFactory):
     text = "A paper worth reading"
     text_html = 'A paper worth reading<br>abs: <a href="https://t.co/abc">https://t.co/abc</a>'
     posted_at = factory.LazyFunction(lambda: dt.datetime(2022, 1, 13, 9, 0, tzinfo=dt.UTC))
+
+    @factory.post_generation
+    def with_papers(self, create, extracted, **kwargs):
+        """TweetFactory(with_papers=[paper, ...]) links the post to those papers."""
+        if extracted:
+            self.papers.add(*extracted)

@@ -152,6 +152,8 @@ def test_a_newer_version_never_replaces_a_stored_announcement_date():
 
 
 def test_announcement_dates_cost_no_extra_query_on_updates():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's parameter limit splits a large bulk update into batches")
     papers_upsert(records=[record(n, version=1) for n in range(1, 201)])
     papers_upsert(records=[record(5000, version=1)])
 

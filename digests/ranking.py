@@ -1,0 +1,268 @@
+"""The ranking rule: which papers a day's digest features, in what order, with which posts.
+
+The rule, in full (README "How papers are ranked" says it for readers):
+
+- A post's score is its reposts + likes (``Tweet.retweets + Tweet.likes``, the counters last read).
+- A paper's counted posts are the visible posts that link to it (``is_hidden`` false) posted up to the
+  build time ``as_of``, at most one per account: that account's best, ties going to the earlier post,
+  then to the smaller id. An account is a platform and a handle, case-insensitively (``@Ak92501`` and
+  ``@ak92501`` on X are one account; ``ak92501`` on X and on Bluesky are two). Reposts are never stored
+  as posts, so they never count; quote posts are posts of their own and count. A post that links to
+  two papers counts for both. A post whose time is unknown (no ``posted_at``) counts from when it was
+  stored (``created_at``), and that is its time in ties too.
+- A paper's score is the sum of its counted posts' scores; its entry shows ``retweets`` (the sum of
+  their reposts) and ``favorites`` (the sum of their likes).
+- The candidates of day D are the papers arXiv announced in its listing dated D (``Paper.announced_on``).
+  Featured: the candidates scoring at least ``HOTPAPERS_MIN_PAPER_SCORE`` (50), by score descending, ties
+  by arXiv id ascending (code-point order), at most ``HOTPAPERS_DIGEST_SIZE`` (30).
+- An entry embeds its counted posts scoring at least ``HOTPAPERS_MIN_POST_SCORE`` (25), best first (ties
+  as above), at most ``HOTPAPERS_MAX_EMBEDDED_POSTS`` (10); when none reaches it, its best post alone.
+
+It runs in the database: one query for a day, window functions picking each account's best post
+and numbering each paper's posts, one row per candidate back. PostgreSQL and SQLite (3.25+) alike.
+
+    ranking = rank_day(day=dt.date(2022, 1, 13))
+    for ranked in ranking.featured:
+        print(ranked.arxiv_id, ranked.score, why_line(ranked))
+"""
+
+import dataclasses
+import datetime as dt
+import functools
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from papers.models import Paper, Tweet
+
+# How the "why" line names each platform (the model's labels are longer: "X / Twitter").
+SOURCE_NAMES = {"x": "X", "bluesky": "Bluesky", "hackernews": "Hacker News"}
+
+
+@dataclasses.dataclass(frozen=True)
+class RankedPaper:
+    """One paper's standing: its score and what it is made of."""
+
+    paper_id: int
+    arxiv_id: str
+    score: int  # sum of the counted posts' reposts + likes
+    retweets: int  # sum of the counted posts' reposts (an entry's `retweets`)
+    favorites: int  # sum of the counted posts' likes (an entry's `favorites`)
+    post_count: int  # visible posts up to as_of, an account's every post included
+    account_count: int  # accounts among them: the counted posts, one each
+    sources: tuple[str, ...]  # platforms of the counted posts ("x", "bluesky"), in Tweet.Source order
+    embedded_post_ids: tuple[int, ...]  # Tweet ids to embed, best first
+
+
+@dataclasses.dataclass(frozen=True)
+class DayRanking:
+    """A day's ranking: the featured papers and every candidate, as of one instant."""
+
+    day: dt.date
+    as_of: dt.datetime
+    size: int
+    min_paper_score: int
+    min_post_score: int
+    featured: list[RankedPaper]  # what the digest shows, in order
+    candidates: list[RankedPaper]  # every paper announced that day, ranked, featured or not, with posts or not
+
+    @functools.cached_property
+    def by_paper_id(self) -> dict[int, RankedPaper]:
+        return {ranked.paper_id: ranked for ranked in self.candidates}
+
+
+def rank_day(
+    *,
+    day: dt.date,
+    as_of: dt.datetime | None = None,
+    size: int | None = None,
+    min_paper_score: int | None = None,
+    min_post_score: int | None = None,
+    max_embedded: int | None = None,
+) -> DayRanking:
+    """Rank the papers announced on `day` by the posts up to `as_of` (default now). One query.
+
+    Unset limits come from the HOTPAPERS_* settings.
+    """
+    if isinstance(day, dt.datetime) or not isinstance(day, dt.date):
+        raise TypeError(f"rank_day() takes a date, not {day!r}")
+    as_of = _as_of(as_of)
+    size = _limit("size", size, settings.HOTPAPERS_DIGEST_SIZE)
+    min_paper_score = _limit("min_paper_score", min_paper_score, settings.HOTPAPERS_MIN_PAPER_SCORE)
+    min_post_score = _limit("min_post_score", min_post_score, settings.HOTPAPERS_MIN_POST_SCORE)
+    max_embedded = _limit("max_embedded", max_embedded, settings.HOTPAPERS_MAX_EMBEDDED_POSTS, minimum=1)
+
+    candidates = _rank(
+        where="paper.announced_on = %s",
+        params=[connection.ops.adapt_datefield_value(day)],
+        as_of=as_of,
+        min_post_score=min_post_score,
+        max_embedded=max_embedded,
+    )
+    featured = [ranked for ranked in candidates if ranked.score >= min_paper_score][:size]
+    return DayRanking(
+        day=day,
+        as_of=as_of,
+        size=size,
+        min_paper_score=min_paper_score,
+        min_post_score=min_post_score,
+        featured=featured,
+        candidates=candidates,
+    )
+
+
+def rank_papers(
+    *,
+    paper_ids,
+    as_of: dt.datetime | None = None,
+    min_post_score: int | None = None,
+    max_embedded: int | None = None,
+) -> dict[int, RankedPaper]:
+    """Score the given papers, whatever their day, by the same rule (one query; none for no ids).
+
+    For a paper an editor adds to a digest: its counters and embedded posts. Returns them by paper
+    id in ranking order; an id with no paper is left out. Meant for a digest's worth of ids.
+    """
+    ids = sorted({int(pk) for pk in paper_ids})
+    if not ids:
+        return {}
+    ranked = _rank(
+        where=f"paper.id IN ({', '.join(['%s'] * len(ids))})",
+        params=ids,
+        as_of=_as_of(as_of),
+        min_post_score=_limit("min_post_score", min_post_score, settings.HOTPAPERS_MIN_POST_SCORE),
+        max_embedded=_limit("max_embedded", max_embedded, settings.HOTPAPERS_MAX_EMBEDDED_POSTS, minimum=1),
+    )
+    return {r.paper_id: r for r in ranked}
+
+
+def why_line(ranked: RankedPaper) -> str:
+    """Why a paper is where it is, for readers and editors.
+
+    "Score 312 (reposts + likes): 4 posts from 4 accounts on X and Bluesky"
+    """
+    if ranked.post_count == 0:
+        return "Score 0: no posts about it yet"
+    posts = _plural(ranked.post_count, "post")
+    accounts = _plural(ranked.account_count, "account")
+    names = [SOURCE_NAMES.get(source, source) for source in ranked.sources]
+    on = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"Score {ranked.score:,} (reposts + likes): {posts} from {accounts} on {on}"
+
+
+def ranking_key(ranked: RankedPaper):
+    """The order of a ranking: score descending, then arXiv id ascending."""
+    return (-ranked.score, ranked.arxiv_id)
+
+
+def _plural(count, noun):
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def _as_of(as_of):
+    if as_of is None:
+        return timezone.now()
+    if timezone.is_naive(as_of):
+        raise ValueError(f"as_of {as_of.isoformat()} has no time zone")
+    return as_of
+
+
+def _limit(name, value, default, *, minimum=0):
+    value = default if value is None else value
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
+    return value
+
+
+# {where} selects the papers to rank; it is used twice (the posts of those papers, and those papers
+# with or without posts). `visible` numbers each account's posts on each paper, best first; `counted`
+# keeps each account's best and numbers a paper's counted posts, best first; the outer query sums
+# them per paper and pivots the first `max_embedded` into columns (portable, unlike ordered string
+# aggregates) so a paper is one row.
+_QUERY = """
+WITH visible AS (
+    SELECT link.{link_paper} AS paper_id, post.id AS post_id, post.source AS source,
+           post.retweets AS retweets, post.likes AS likes, post.retweets + post.likes AS score,
+           COALESCE(post.posted_at, post.created_at) AS posted,
+           COUNT(*) OVER (PARTITION BY link.{link_paper}) AS post_count,
+           ROW_NUMBER() OVER (
+               PARTITION BY link.{link_paper}, post.source, LOWER(post.author_handle)
+               ORDER BY post.retweets + post.likes DESC, COALESCE(post.posted_at, post.created_at), post.id
+           ) AS account_rank
+    FROM {link_table} link
+    JOIN {tweet_table} post ON post.id = link.{link_tweet}
+    WHERE link.{link_paper} IN (SELECT paper.id FROM {paper_table} paper WHERE {where})
+      AND post.is_hidden = %s
+      AND COALESCE(post.posted_at, post.created_at) <= %s
+),
+counted AS (
+    SELECT paper_id, post_id, source, retweets, likes, score, post_count,
+           ROW_NUMBER() OVER (PARTITION BY paper_id ORDER BY score DESC, posted, post_id) AS post_rank
+    FROM visible
+    WHERE account_rank = 1
+)
+SELECT paper.id, paper.arxiv_id,
+       COALESCE(SUM(counted.score), 0), COALESCE(SUM(counted.retweets), 0), COALESCE(SUM(counted.likes), 0),
+       COALESCE(MAX(counted.post_count), 0), COUNT(counted.post_id),
+       {source_columns},
+       {embedded_columns}
+FROM {paper_table} paper
+LEFT JOIN counted ON counted.paper_id = paper.id
+WHERE {where}
+GROUP BY paper.id, paper.arxiv_id
+"""
+
+
+def _rank(*, where, params, as_of, min_post_score, max_embedded):
+    quote = connection.ops.quote_name
+    link = Tweet.papers.through._meta
+    sources = list(Tweet.Source.values)
+    source_columns = ", ".join("MAX(CASE WHEN counted.source = %s THEN 1 ELSE 0 END)" for _ in sources)
+    # The best post is always embedded; the next ones only when they reach the post threshold.
+    embedded_columns = ", ".join(
+        "MAX(CASE WHEN counted.post_rank = 1 THEN counted.post_id END)"
+        if rank == 1
+        else f"MAX(CASE WHEN counted.post_rank = {rank} AND counted.score >= %s THEN counted.post_id END)"
+        for rank in range(1, max_embedded + 1)
+    )
+    sql = _QUERY.format(
+        link_table=quote(link.db_table),
+        link_paper=quote(link.get_field("paper").column),
+        link_tweet=quote(link.get_field("tweet").column),
+        tweet_table=quote(Tweet._meta.db_table),
+        paper_table=quote(Paper._meta.db_table),
+        where=where,
+        source_columns=source_columns,
+        embedded_columns=embedded_columns,
+    )
+    all_params = [
+        *params,
+        False,
+        connection.ops.adapt_datetimefield_value(as_of),
+        *sources,
+        *[min_post_score] * (max_embedded - 1),
+        *params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, all_params)
+        rows = cursor.fetchall()
+
+    first_source = 7
+    first_embedded = first_source + len(sources)
+    ranked = [
+        RankedPaper(
+            paper_id=row[0],
+            arxiv_id=row[1],
+            score=int(row[2]),
+            retweets=int(row[3]),
+            favorites=int(row[4]),
+            post_count=int(row[5]),
+            account_count=int(row[6]),
+            sources=tuple(s for s, seen in zip(sources, row[first_source:first_embedded], strict=True) if seen),
+            embedded_post_ids=tuple(pk for pk in row[first_embedded:] if pk is not None),
+        )
+        for row in rows
+    ]
+    ranked.sort(key=ranking_key)
+    return ranked
