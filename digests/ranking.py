@@ -29,6 +29,7 @@ and numbering each paper's posts, one row per candidate back. PostgreSQL and SQL
 import dataclasses
 import datetime as dt
 import functools
+import itertools
 
 from django.conf import settings
 from django.db import connection
@@ -176,16 +177,17 @@ def _limit(name, value, default, *, minimum=0):
 
 
 # {where} selects the papers to rank; it is used twice (the posts of those papers, and those papers
-# with or without posts). `visible` numbers each account's posts on each paper, best first; `counted`
-# keeps each account's best and numbers a paper's counted posts, best first; the outer query sums
-# them per paper and pivots the first `max_embedded` into columns (portable, unlike ordered string
-# aggregates) so a paper is one row.
+# with or without posts). `visible` numbers each account's posts on each paper, best first
+# (account_rank 1 is the post that counts); `ranked` numbers a paper's counted posts, best first
+# (the others are numbered apart and ignored); the outer query sums per paper and pivots the first
+# `max_embedded` counted posts into columns (portable, unlike ordered string aggregates), so a
+# paper is one row. Every visible post reaches the sum, so the post count needs no extra window.
+# The time test is written so the planner can estimate it from posted_at's statistics.
 _QUERY = """
 WITH visible AS (
     SELECT link.{link_paper} AS paper_id, post.id AS post_id, post.source AS source,
            post.retweets AS retweets, post.likes AS likes, post.retweets + post.likes AS score,
            COALESCE(post.posted_at, post.created_at) AS posted,
-           COUNT(*) OVER (PARTITION BY link.{link_paper}) AS post_count,
            ROW_NUMBER() OVER (
                PARTITION BY link.{link_paper}, post.source, LOWER(post.author_handle)
                ORDER BY post.retweets + post.likes DESC, COALESCE(post.posted_at, post.created_at), post.id
@@ -194,23 +196,31 @@ WITH visible AS (
     JOIN {tweet_table} post ON post.id = link.{link_tweet}
     WHERE link.{link_paper} IN (SELECT paper.id FROM {paper_table} paper WHERE {where})
       AND post.is_hidden = %s
-      AND COALESCE(post.posted_at, post.created_at) <= %s
+      AND (post.posted_at <= %s OR (post.posted_at IS NULL AND post.created_at <= %s))
 ),
-counted AS (
-    SELECT paper_id, post_id, source, retweets, likes, score, post_count,
-           ROW_NUMBER() OVER (PARTITION BY paper_id ORDER BY score DESC, posted, post_id) AS post_rank
+ranked AS (
+    SELECT paper_id, post_id, source, retweets, likes, score, account_rank,
+           ROW_NUMBER() OVER (PARTITION BY paper_id, account_rank = 1 ORDER BY score DESC, posted, post_id) AS post_rank
     FROM visible
-    WHERE account_rank = 1
+),
+per_paper AS (
+    SELECT paper_id,
+           SUM(CASE WHEN account_rank = 1 THEN score ELSE 0 END) AS score,
+           SUM(CASE WHEN account_rank = 1 THEN retweets ELSE 0 END) AS retweets,
+           SUM(CASE WHEN account_rank = 1 THEN likes ELSE 0 END) AS likes,
+           COUNT(*) AS post_count,
+           SUM(CASE WHEN account_rank = 1 THEN 1 ELSE 0 END) AS account_count,
+           {source_columns},
+           {embedded_columns}
+    FROM ranked
+    GROUP BY paper_id
 )
-SELECT paper.id, paper.arxiv_id,
-       COALESCE(SUM(counted.score), 0), COALESCE(SUM(counted.retweets), 0), COALESCE(SUM(counted.likes), 0),
-       COALESCE(MAX(counted.post_count), 0), COUNT(counted.post_id),
-       {source_columns},
-       {embedded_columns}
+SELECT paper.id, paper.arxiv_id, COALESCE(per_paper.score, 0), COALESCE(per_paper.retweets, 0),
+       COALESCE(per_paper.likes, 0), COALESCE(per_paper.post_count, 0), COALESCE(per_paper.account_count, 0),
+       {pivot_names}
 FROM {paper_table} paper
-LEFT JOIN counted ON counted.paper_id = paper.id
+LEFT JOIN per_paper ON per_paper.paper_id = paper.id
 WHERE {where}
-GROUP BY paper.id, paper.arxiv_id
 """
 
 
@@ -218,14 +228,16 @@ def _rank(*, where, params, as_of, min_post_score, max_embedded):
     quote = connection.ops.quote_name
     link = Tweet.papers.through._meta
     sources = list(Tweet.Source.values)
-    source_columns = ", ".join("MAX(CASE WHEN counted.source = %s THEN 1 ELSE 0 END)" for _ in sources)
+    source_names = [f"source_{n}" for n in range(len(sources))]
+    embedded_names = [f"embedded_{rank}" for rank in range(1, max_embedded + 1)]
+    source_columns = ", ".join(f"MAX(CASE WHEN source = %s THEN 1 ELSE 0 END) AS {name}" for name in source_names)
     # The best post is always embedded; the next ones only when they reach the post threshold.
     embedded_columns = ", ".join(
-        "MAX(CASE WHEN counted.post_rank = 1 THEN counted.post_id END)"
-        if rank == 1
-        else f"MAX(CASE WHEN counted.post_rank = {rank} AND counted.score >= %s THEN counted.post_id END)"
-        for rank in range(1, max_embedded + 1)
+        f"MAX(CASE WHEN account_rank = 1 AND post_rank = {rank}{'' if rank == 1 else ' AND score >= %s'} "
+        f"THEN post_id END) AS {name}"
+        for rank, name in enumerate(embedded_names, start=1)
     )
+    pivot_names = ", ".join(f"per_paper.{name}" for name in source_names + embedded_names)
     sql = _QUERY.format(
         link_table=quote(link.db_table),
         link_paper=quote(link.get_field("paper").column),
@@ -235,15 +247,10 @@ def _rank(*, where, params, as_of, min_post_score, max_embedded):
         where=where,
         source_columns=source_columns,
         embedded_columns=embedded_columns,
+        pivot_names=pivot_names,
     )
-    all_params = [
-        *params,
-        False,
-        connection.ops.adapt_datetimefield_value(as_of),
-        *sources,
-        *[min_post_score] * (max_embedded - 1),
-        *params,
-    ]
+    as_of = connection.ops.adapt_datetimefield_value(as_of)
+    all_params = [*params, False, as_of, as_of, *sources, *[min_post_score] * (max_embedded - 1), *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)
         rows = cursor.fetchall()
@@ -259,8 +266,8 @@ def _rank(*, where, params, as_of, min_post_score, max_embedded):
             favorites=int(row[4]),
             post_count=int(row[5]),
             account_count=int(row[6]),
-            sources=tuple(s for s, seen in zip(sources, row[first_source:first_embedded], strict=True) if seen),
-            embedded_post_ids=tuple(pk for pk in row[first_embedded:] if pk is not None),
+            sources=tuple(itertools.compress(sources, row[first_source:first_embedded])),
+            embedded_post_ids=tuple(filter(None, row[first_embedded:])),  # NULL past the last one
         )
         for row in rows
     ]

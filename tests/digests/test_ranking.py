@@ -11,6 +11,7 @@ from digests.ranking import RankedPaper, rank_day, rank_papers, why_line
 from digests.services.importing import digest_import_text
 from papers.models import Paper, Tweet
 from papers.services.upsert import PaperRecord, papers_upsert
+from tests.digests.ranking_days import build_day, naive_rank_day
 from tests.papers.factories import PaperFactory, TweetFactory
 
 pytestmark = pytest.mark.django_db
@@ -277,6 +278,22 @@ def test_rank_papers_scores_any_papers_by_the_same_rule_in_one_query():
     with CaptureQueriesContext(connection) as queries:
         assert rank_papers(paper_ids=[]) == {}
     assert len(queries) == 0
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [{}, {"size": 5, "min_paper_score": 200, "min_post_score": 3, "max_embedded": 4}],
+    ids=["defaults", "other-limits"],
+)
+def test_the_query_agrees_with_a_plain_python_reading_of_the_rule_on_a_generated_day(limits):
+    build_day(day=DAY, papers=200, posts=2500, as_of=AS_OF, seed=7)
+    for as_of in (AS_OF, AS_OF - dt.timedelta(hours=20)):
+        expected = naive_rank_day(day=DAY, as_of=as_of, **{"size": 30, **limits})
+        assert ranked(as_of=as_of, **limits) == expected
+        assert len(expected.featured) > 3
+    counted = expected.candidates
+    assert any(r.post_count > r.account_count for r in counted)  # an account posted twice
+    assert any(len(r.embedded_post_ids) == 1 and r.account_count > 1 for r in counted)  # "best alone"
 
 
 def test_without_as_of_the_ranking_is_as_of_now():
