@@ -72,6 +72,7 @@ beat: install
 
 bench: install-dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ingest.py
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ranking.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -296,6 +296,20 @@ def test_the_query_agrees_with_a_plain_python_reading_of_the_rule_on_a_generated
     assert any(len(r.embedded_post_ids) == 1 and r.account_count > 1 for r in counted)  # "best alone"
 
 
+def test_the_limits_default_to_the_settings(settings):
+    hot = paper("2201.00001")
+    first, second = post(hot, likes=12), post(hot, likes=11)
+    post(paper("2201.00002"), likes=10)
+    settings.HOTPAPERS_MIN_PAPER_SCORE = 11
+    settings.HOTPAPERS_MIN_POST_SCORE = 11
+    settings.HOTPAPERS_DIGEST_SIZE = 1
+    settings.HOTPAPERS_MAX_EMBEDDED_POSTS = 2
+    result = ranked()
+    assert (result.size, result.min_paper_score, result.min_post_score) == (1, 11, 11)
+    assert [(r.arxiv_id, r.embedded_post_ids) for r in result.featured] == [("2201.00001", (first.pk, second.pk))]
+    assert featured_ids(size=5, min_paper_score=10) == ["2201.00001", "2201.00002"]
+
+
 def test_without_as_of_the_ranking_is_as_of_now():
     hot = paper()
     post(hot, likes=60, posted_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
