@@ -6,7 +6,7 @@ from django.urls import include, path
 
 from digests.markdownx_views import ImageUploadView, MarkdownifyView
 from digests.sitemaps import sitemaps
-from hotpapers_site.views import favicon, healthz, robots_txt, staff_only
+from hotpapers_site.views import csp_report, favicon, healthz, robots_txt, staff_only
 
 admin.site.site_header = "Hot Papers admin"
 admin.site.site_title = "Hot Papers admin"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots-txt"),
     path("healthz", healthz, name="healthz"),
+    path("csp-report", csp_report, name="csp-report"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("papers.urls")),
     path("", include("digests.urls")),

@@ -1,5 +1,6 @@
 """Site-wide endpoints that belong to no app."""
 
+import json
 import logging
 from functools import wraps
 
@@ -9,7 +10,8 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +58,22 @@ def healthz(request):
         logger.exception("healthz: the database did not answer")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+CSP_REPORT_MAX_BYTES = 16 * 1024
+CSP_REPORT_FIELDS = ("document-uri", "violated-directive", "effective-directive", "blocked-uri", "source-file")
+
+
+@csrf_exempt  # browsers send reports without a token; the endpoint only logs
+@require_POST
+def csp_report(request):
+    """Browsers POST Content-Security-Policy violations here (the policy's report-uri): one log line each."""
+    if len(request.body) > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        report = json.loads(request.body).get("csp-report", {})
+        fields = {name: str(report.get(name, ""))[:300] for name in CSP_REPORT_FIELDS}
+    except (ValueError, AttributeError):
+        return HttpResponse("Not a CSP report.", status=400, content_type="text/plain")
+    logger.warning("CSP violation: %(violated-directive)s blocked %(blocked-uri)s on %(document-uri)s", fields)
+    return HttpResponse(status=204)

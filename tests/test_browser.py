@@ -36,15 +36,39 @@ def seed_expectations(text):
     return titles, text.count('<blockquote class="twitter-tweet">')
 
 
+# Runs in every document before its own scripts; init scripts are exempt from the page's CSP.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.reportCspViolation(`${event.violatedDirective} blocked ${event.blockedURI} on ${event.documentURI}`);
+});
+"""
+
+
 class BrowserLog:
-    """Every request a page makes and every error it reports."""
+    """Every request a page makes, every error it reports, and every Content-Security-Policy violation."""
 
     def __init__(self, page):
         self.urls = []
         self.errors = []
+        self.csp_violations = []
+        self.csp_headers = []
         page.on("request", lambda request: self.urls.append(request.url))
         page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("response", self._record_csp_header)
+        page.expose_function("reportCspViolation", lambda text: self.csp_violations.append(text))
+        page.add_init_script(REPORT_CSP_VIOLATIONS)
+
+    def _record_csp_header(self, response):
+        if response.request.resource_type == "document":
+            self.csp_headers.append(response.headers.get("content-security-policy"))
+
+    def assert_clean(self):
+        """No error, no violation, and every page was served under the policy (so none could pass unseen)."""
+        assert self.csp_violations == []
+        assert self.errors == []
+        assert self.csp_headers, "the browser log saw no page"
+        assert all(header and "script-src 'self'" in header for header in self.csp_headers), self.csp_headers
 
     def foreign_urls(self):
         return [url for url in self.urls if urlsplit(url).hostname not in LOCAL_HOSTS]
@@ -115,6 +139,6 @@ def test_reader_clicks_from_home_to_the_seed_digest(live_server, seed_digest, ar
             browser.close()
 
     for each in (log, phone_log, dark_log):
-        assert each.errors == []
+        each.assert_clean()
         assert each.urls, "the browser log recorded nothing"
         assert each.foreign_urls() == []

@@ -49,5 +49,5 @@ def test_editor_sees_a_live_sanitized_preview_of_the_intro(live_server, editor, 
 
     assert dialogs == []
     assert failed == []
-    assert log.errors == []
+    log.assert_clean()
     assert log.foreign_urls() == []

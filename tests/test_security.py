@@ -1,0 +1,170 @@
+"""Security headers on public pages and the admin, the CSP report endpoint, and the admin under the policy."""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from tests.digests.factories import DailyDigestFactory, DigestEntryFactory
+from tests.papers.factories import PaperFactory, TweetFactory
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, BrowserLog
+
+PASSWORD = "correct horse battery"
+
+
+def policy_of(response):
+    """The Content-Security-Policy header as {directive: [sources]}."""
+    directives = {}
+    for part in response["Content-Security-Policy"].split(";"):
+        name, *sources = part.split()
+        directives[name] = sources
+    return directives
+
+
+def assert_security_headers(response):
+    policy = policy_of(response)
+    assert policy["default-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["object-src"] == ["'none'"]
+    assert policy["base-uri"] == ["'none'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    assert "'unsafe-eval'" not in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    permissions = dict(part.split("=") for part in response["Permissions-Policy"].split(", "))
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "browsing-topics"):
+        assert permissions[feature] == "()"
+
+
+@pytest.mark.django_db
+def test_a_public_page_sends_every_security_header(client):
+    DailyDigestFactory()
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert_security_headers(response)
+
+
+@pytest.mark.django_db
+def test_the_admin_login_and_its_pages_send_every_security_header(client, admin_client):
+    login = client.get(reverse("admin:login"))
+    digest_list = admin_client.get(reverse("admin:digests_dailydigest_changelist"))
+
+    assert login.status_code == digest_list.status_code == 200
+    assert_security_headers(login)
+    assert_security_headers(digest_list)
+
+
+def test_loading_x_widgets_allows_exactly_their_host():
+    # The opt-in widget script is the only outside script the policy ever names.
+    code = "import json; from django.conf import settings as s; print(json.dumps(s.CONTENT_SECURITY_POLICY))"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotpapers_site.settings.test", "HOTPAPERS_LOAD_X_WIDGETS": "true"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    directives = json.loads(result.stdout)["DIRECTIVES"]
+    assert directives["script-src"] == ["'self'", "https://platform.twitter.com"]
+    assert directives["frame-src"] == ["https://platform.twitter.com"]
+    assert directives["frame-ancestors"] == ["'none'"]
+
+
+def test_a_csp_report_is_logged_in_one_line(client, caplog):
+    report = {
+        "csp-report": {
+            "document-uri": "https://hotpapers.example/digests/x/",
+            "violated-directive": "script-src-elem",
+            "blocked-uri": "https://evil.example/x.js",
+        }
+    }
+    with caplog.at_level(logging.WARNING, logger="hotpapers_site.views"):
+        response = client.post("/csp-report", json.dumps(report), content_type="application/csp-report")
+
+    assert response.status_code == 204
+    assert [record.getMessage() for record in caplog.records] == [
+        "CSP violation: script-src-elem blocked https://evil.example/x.js on https://hotpapers.example/digests/x/"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"), [(b"not json", 400), (b"[1, 2]", 400), (b'{"csp-report": "' + b"x" * 20000 + b'"}', 413)]
+)
+def test_the_csp_report_endpoint_refuses_what_is_not_a_small_report(client, body, status):
+    assert client.post("/csp-report", body, content_type="application/csp-report").status_code == status
+
+
+def test_the_csp_report_endpoint_takes_posts_only(client):
+    assert client.get("/csp-report").status_code == 405
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_editor_works_through_the_admin_with_no_policy_violation(live_server, django_user_model, artifacts_dir):
+    """Django's admin scripts (inlines, actions, autocomplete, popups) and markdownx run under the policy."""
+    from playwright.sync_api import expect, sync_playwright
+
+    django_user_model.objects.create_superuser("editor", "editor@example.com", PASSWORD)
+    paper = PaperFactory(title="Attention is all you need")
+    TweetFactory().papers.add(paper)
+    digest = DailyDigestFactory(draft=True)
+    DigestEntryFactory(digest=digest, position=1, paper=paper)
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:digests_dailydigest_changelist"),
+        reverse("admin:digests_dailydigest_change", args=[digest.pk]),
+        reverse("admin:papers_paper_changelist"),
+        reverse("admin:papers_paper_change", args=[paper.pk]),
+        reverse("admin:papers_tweet_changelist"),
+        reverse("admin:papers_ingestrun_changelist"),
+        reverse("admin:papers_ingestrun_ingest"),
+        reverse("admin:digests_markdownimport_changelist"),
+        reverse("admin:digests_markdownimport_import"),
+        reverse("admin:django_celery_beat_periodictask_changelist"),
+    ]
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            log = BrowserLog(page)
+            page.goto(f"{live_server.url}{reverse('admin:login')}")
+            page.fill("#id_username", "editor")
+            page.fill("#id_password", PASSWORD)
+            page.click("input[type=submit]")
+            page.wait_for_url(f"**{reverse('admin:index')}")
+
+            for path in pages:
+                page.goto(f"{live_server.url}{path}")
+                expect(page.locator("#content")).to_be_visible()
+
+            # The add form: an inline row added by inlines.js, an autocomplete opened, a Markdown preview.
+            page.goto(f"{live_server.url}{reverse('admin:digests_dailydigest_add')}")
+            entries = page.locator(".dynamic-entries")
+            before = entries.count()
+            page.get_by_role("button", name="Add another Digest entry").click()
+            expect(entries).to_have_count(before + 1)
+            page.locator(".dynamic-entries .select2-selection").last.click()
+            page.locator(".select2-search__field").fill("Attention")
+            expect(page.locator(".select2-results__option", has_text="Attention is all you need")).to_be_visible()
+            page.keyboard.press("Escape")
+            page.fill("#id_intro", "**Bold**")
+            expect(page.locator("#id_intro ~ .markdownx-preview strong")).to_have_text("Bold")
+
+            # The changelist's action bar (actions.js) selects all rows.
+            page.goto(f"{live_server.url}{reverse('admin:digests_dailydigest_changelist')}")
+            page.check("#action-toggle")
+            expect(page.locator(".action-counter")).to_contain_text("1 of 1 selected")
+            page.screenshot(path=artifacts_dir / "admin-under-csp.png", full_page=True)
+        finally:
+            browser.close()
+
+    log.assert_clean()
