@@ -1,5 +1,6 @@
 """Security headers on public pages and the admin, the CSP report endpoint, and the admin under the policy."""
 
+import datetime as dt
 import json
 import logging
 import os
@@ -7,7 +8,9 @@ import subprocess
 import sys
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory
@@ -168,3 +171,77 @@ def test_an_editor_works_through_the_admin_with_no_policy_violation(live_server,
             browser.close()
 
     log.assert_clean()
+
+
+# Admin login rate limit (django-axes), through the real login form.
+
+
+def admin_login(client, username, password, address="203.0.113.7"):
+    return client.post(
+        reverse("admin:login"),
+        {"username": username, "password": password, "next": reverse("admin:index")},
+        REMOTE_ADDR=address,
+    )
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return django_user_model.objects.create_superuser("editor", "editor@example.com", PASSWORD)
+
+
+@pytest.mark.django_db
+def test_wrong_passwords_lock_the_username_out_from_that_address_even_with_the_right_one(client, editor, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = admin_login(client, "editor", "guess")
+        assert response.status_code == 200
+        assert "Please enter the correct username and password" in response.content.decode()
+
+    locked = admin_login(client, "editor", "one more guess")
+    assert locked.status_code == 429
+    assert "Too many login attempts" in locked.content.decode()
+    assert "Try again in 0:15:00" in locked.content.decode()
+    assert_security_headers(locked)
+
+    still_locked = admin_login(client, "editor", PASSWORD)
+    assert still_locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_lockout_binds_one_username_to_one_address(client, editor, django_user_model, settings):
+    django_user_model.objects.create_superuser("other", "other@example.com", PASSWORD)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        admin_login(client, "editor", "guess")
+
+    assert admin_login(client, "editor", PASSWORD).status_code == 429
+    # The real editor elsewhere, and another editor on the same address, still get in.
+    assert admin_login(Client(), "editor", PASSWORD, address="198.51.100.20").status_code == 302
+    assert admin_login(Client(), "other", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_lockout_ends_after_the_cool_off(client, editor, settings):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            admin_login(client, "editor", "guess")
+        assert admin_login(client, "editor", PASSWORD).status_code == 429
+
+        clock.shift(settings.AXES_COOLOFF_TIME - dt.timedelta(seconds=30))
+        assert admin_login(client, "editor", PASSWORD).status_code == 429
+        clock.shift(dt.timedelta(seconds=60))
+        response = admin_login(client, "editor", PASSWORD)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
+@pytest.mark.django_db
+def test_a_successful_login_resets_the_count_of_failures(client, editor, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        admin_login(client, "editor", "guess")
+    assert admin_login(client, "editor", PASSWORD).status_code == 302
+
+    client.logout()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert admin_login(client, "editor", "guess").status_code == 200
+    assert admin_login(client, "editor", PASSWORD).status_code == 302

@@ -27,4 +27,9 @@ ARXIV_MIN_INTERVAL = 0.0
 
 # No console handler: pytest shows captured log records itself, and a handler bound to a
 # captured stderr breaks when a server thread logs after its test has finished.
-LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "INFO"}}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "INFO"},
+    "loggers": {"axes.apps": {"level": "WARNING"}},
+}
