@@ -1,11 +1,14 @@
 """Security headers on public pages and the admin, the CSP report endpoint, and the admin under the policy."""
 
+import ast
 import datetime as dt
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -18,6 +21,7 @@ from tests.papers.factories import PaperFactory, TweetFactory
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, BrowserLog
 
 PASSWORD = "correct horse battery"
+BASE_DIR = Path(settings.BASE_DIR)
 
 
 def policy_of(response):
@@ -245,3 +249,92 @@ def test_a_successful_login_resets_the_count_of_failures(client, editor, setting
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert admin_login(client, "editor", "guess").status_code == 200
     assert admin_login(client, "editor", PASSWORD).status_code == 302
+
+
+# Secrets: only from the environment, documented in .env.example, none in the repository.
+
+SETTINGS_DIR = BASE_DIR / "hotpapers_site" / "settings"
+# Each pattern is split so that this file does not match itself.
+KEY_LIKE = {
+    "private key": re.compile("-----BEGIN [A-Z ]*" + "PRIVATE KEY-----"),
+    "AWS access key": re.compile(r"\b(AKIA|ASIA)" + r"[0-9A-Z]{16}\b"),
+    "GitHub token": re.compile(r"\bgh[pousr]_" + r"[A-Za-z0-9]{36,}"),
+    "Slack token": re.compile(r"\bxox[abprs]-" + r"[A-Za-z0-9-]{10,}"),
+    "X bearer token": re.compile(r"\bA{15,}" + r"[A-Za-z0-9%]{30,}"),
+    "Bluesky app password": re.compile(r"\b[a-z0-9]{4}-" + r"[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}\b"),
+    "OpenAI-style key": re.compile(r"\bsk-" + r"[A-Za-z0-9_-]{32,}"),
+    "password in a URL": re.compile(r"://[^/\s:@'\"]*:(?!PASSWORD@)" + r"[^/\s@'\"]{3,}@"),
+}
+SECRET_SETTING = re.compile(r"(SECRET_KEY|TOKEN|PASSWORD|PRIVATE_KEY|API_KEY)$")
+
+
+def tracked_text_files():
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=BASE_DIR, capture_output=True, check=True).stdout
+    for name in listed.decode().split("\0"):
+        path = BASE_DIR / name
+        if name and path.is_file():
+            try:
+                yield name, path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                continue  # images
+
+
+def test_no_tracked_file_holds_a_key_like_string():
+    files = dict(tracked_text_files())
+    assert "hotpapers_site/settings/base.py" in files, "git ls-files listed nothing"
+    assert ".env" not in files
+    found = [
+        f"{name}: {kind} {match.group()[:12]}…"
+        for name, text in files.items()
+        for kind, pattern in KEY_LIKE.items()
+        for match in pattern.finditer(text)
+    ]
+    assert found == []
+
+
+@pytest.mark.parametrize("module", sorted(path.name for path in SETTINGS_DIR.glob("*.py")))
+def test_settings_give_secrets_no_value_but_the_environment(module):
+    """A secret setting is read from the environment with an empty default; only the dev and test
+    signing keys have a literal, and production refuses those (they start with django-insecure)."""
+    tree = ast.parse((SETTINGS_DIR / module).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign):
+            continue
+        names = [target.id for target in node.targets if isinstance(target, ast.Name)]
+        if not any(SECRET_SETTING.search(name) for name in names):
+            continue
+        literals = [
+            value.value
+            for value in ast.walk(node.value)
+            if isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value
+        ]
+        defaults = [literal for literal in literals if not re.fullmatch(r"[A-Z_]+", literal)]  # not the env names
+        assert all(literal.startswith("django-insecure-") for literal in defaults), (module, names, defaults)
+        if defaults:
+            assert module in ("local.py", "test.py"), (module, names)
+
+
+def test_base_settings_have_no_secret_without_the_environment():
+    code = (
+        "import json; import hotpapers_site.settings.base as s;"
+        "print(json.dumps([s.SECRET_KEY, s.X_BEARER_TOKEN, s.BLUESKY_APP_PASSWORD, s.BLUESKY_HANDLE]))"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "X_", "BLUESKY_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [None, "", "", ""]
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    example = (BASE_DIR / ".env.example").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^# ([A-Z][A-Z0-9_]*)=", example, flags=re.M))
+    read = set()
+    for path in SETTINGS_DIR.glob("*.py"):
+        read |= set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", path.read_text(encoding="utf-8")))
+        read |= set(re.findall(r"\"([A-Z][A-Z0-9_]*)\" (?:not )?in env\b", path.read_text(encoding="utf-8")))
+    assert "DJANGO_SECRET_KEY" in read and "REDIS_URL" in read
+    assert sorted(read - documented) == []
+    # Every line is a comment: copying the file to .env changes nothing until a line is uncommented.
+    assert all(line.startswith("#") for line in example.splitlines() if line.strip())

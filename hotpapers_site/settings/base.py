@@ -150,6 +150,7 @@ BLUESKY_API_URL = env("BLUESKY_API_URL", default="https://bsky.social/xrpc")
 BLUESKY_HANDLE = env("BLUESKY_HANDLE", default="")
 BLUESKY_APP_PASSWORD = env("BLUESKY_APP_PASSWORD", default="")
 OEMBED_URL = env("OEMBED_URL", default="https://publish.twitter.com/oembed")
+HN_API_URL = env("HN_API_URL", default="https://hn.algolia.com/api/v1")
 # Retries of one request (429, 503, timeouts) before a job gives up and Celery retries it later.
 ARXIV_MAX_RETRIES = env.int("ARXIV_MAX_RETRIES", default=4)
 ARXIV_USER_AGENT = env(
