@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from papers.admin_base import ToolPageAdmin, link, short
+from papers.queueing import QueueUnavailable
 
 from .models import DailyDigest, MarkdownImport
 from .services.uploads import MAX_UPLOAD_BYTES, markdown_imports_create, markdown_imports_requeue
@@ -70,8 +71,12 @@ class MarkdownImportAdmin(ToolPageAdmin):
     @admin.action(description="Import the selected files again (queued or failed ones)", permissions=["add"])
     def import_again(self, request, queryset):
         selected = list(queryset)  # before the retry changes statuses a status filter may select on
-        requeued = markdown_imports_requeue(imports=selected)
-        queue_markdown_imports(import_ids=requeued)
+        try:
+            requeued = markdown_imports_requeue(imports=selected)
+            queue_markdown_imports(import_ids=requeued)
+        except QueueUnavailable as exc:
+            self.message_user(request, f"{exc} The files stay queued: import them again later.", messages.ERROR)
+            return
         count = len(requeued)
         skipped = len(selected) - count
         note = f" ({skipped} already done, left alone)" if skipped else ""
@@ -103,6 +108,14 @@ class MarkdownImportAdmin(ToolPageAdmin):
                 queue_markdown_imports(import_ids=[markdown_import.pk for markdown_import in imports])
             except ValidationError as exc:
                 form.add_error("files", exc)
+            except QueueUnavailable as exc:
+                messages.error(
+                    request,
+                    f"{exc} The files were saved as queued imports: select them in this list and choose "
+                    "“Import the selected files again” once the queue is back.",
+                )
+                view = "changelist" if self.has_view_permission(request) else "import"
+                return redirect(f"admin:digests_markdownimport_{view}")
             else:
                 self._report(request, imports)
                 if self.has_view_permission(request):

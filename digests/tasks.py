@@ -12,6 +12,7 @@ from django.db import InterfaceError, OperationalError, transaction
 
 from digests.services.publishing import digests_publish_due
 from digests.services.uploads import markdown_import_run
+from papers.queueing import enqueue
 from papers.services.bulk import ConcurrentInsert
 
 
@@ -41,7 +42,7 @@ def queue_markdown_imports(*, import_ids):
     For the faces that create or requeue imports (the admin); a row whose send fails stays queued.
     """
     for import_id in import_ids:
-        transaction.on_commit(partial(import_markdown_post.delay, import_id))
+        transaction.on_commit(partial(enqueue, import_markdown_post, import_id))
 
 
 @shared_task(name="digests.tasks.publish_due_digests", acks_late=True, soft_time_limit=50, time_limit=60)

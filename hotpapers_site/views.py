@@ -4,14 +4,17 @@ import json
 import logging
 from functools import wraps
 
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
+
+from papers.queueing import broker_ping
 
 logger = logging.getLogger(__name__)
 
@@ -47,17 +50,37 @@ def favicon(request):
     return redirect(static("img/favicon.svg"), permanent=True)
 
 
-@require_GET
-def healthz(request):
-    """Liveness plus a database round trip, for load balancers and monitors."""
+def _database_answers():
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
         # The details (hosts, users) are for the logs, not for whoever polls this URL.
         logger.exception("healthz: the database did not answer")
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok"})
+        return False
+    return True
+
+
+def _cache_answers():
+    ping = getattr(cache, "ping", None)  # the Redis backend (hotpapers_site/cache.py); local memory always answers
+    return ping() if ping is not None else True
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """For load balancers and monitors: 200 when the database, the cache and the broker answer,
+    503 naming what does not. The body never holds hosts, users or error texts."""
+    checks = {
+        "database": _database_answers(),
+        "cache": _cache_answers(),
+        "broker": broker_ping(),  # None: no broker, tasks run in-process
+    }
+    body = {name: {True: "ok", False: "unavailable", None: "not used"}[state] for name, state in checks.items()}
+    down = [name for name, state in checks.items() if state is False]
+    if down:
+        logger.warning("healthz: unavailable: %s", ", ".join(down), extra={"event": "healthz", "down": down})
+    return JsonResponse({"status": "error" if down else "ok", **body}, status=503 if down else 200)
 
 
 CSP_REPORT_MAX_BYTES = 16 * 1024

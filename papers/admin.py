@@ -14,9 +14,13 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 
-from . import admin_ingest  # noqa: F401  (registers the ingestion pages, kept in their own module)
+from . import (
+    admin_beat,  # noqa: F401  (re-registers django-celery-beat's periodic tasks)
+    admin_ingest,  # noqa: F401  (registers the ingestion pages, kept in their own module)
+)
 from .admin_base import ARXIV_LINKS_HELP, EditorAdmin, EditorTabularInline, arxiv_links, link, short
 from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
+from .queueing import QueueUnavailable
 from .services.arxiv_ingest import papers_ingest_ids_prepare
 from .services.moderation import tweets_set_hidden
 from .sources.arxiv import ArxivError
@@ -147,6 +151,9 @@ class PaperAdmin(EditorAdmin):
                 queue_ingest_arxiv_ids(ids=papers_ingest_ids_prepare(ids=arxiv_ids), requested_by_id=request.user.pk)
         except ArxivError:
             pass  # only when the job ran eagerly, in this request: its run records the failure
+        except QueueUnavailable as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         self.message_user(
             request,
             format_html(

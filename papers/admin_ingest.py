@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 
 from .admin_base import ToolPageAdmin
 from .models import IngestRun
+from .queueing import QueueUnavailable
 from .services.arxiv_ingest import ingest_runs_take_finished, papers_ingest_ids_prepare
 from .sources.arxiv import ArxivError, InvalidArxivId, parse_id_list
 from .tasks import queue_ingest_arxiv_ids
@@ -66,6 +67,8 @@ class IngestRunAdmin(ToolPageAdmin):
                     queue_ingest_arxiv_ids(ids=ids, requested_by_id=request.user.pk)
             except ArxivError:
                 pass  # only when the job ran eagerly, in this request: its run records the failure
+            except QueueUnavailable as exc:
+                messages.error(request, str(exc))
             else:
                 noun = "paper" if len(ids) == 1 else "papers"
                 messages.info(request, f"Queued {len(ids)} {noun} for ingestion from arXiv.")

@@ -24,6 +24,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import OperationalError, transaction
 
+from papers.queueing import enqueue
 from papers.services.arxiv_ingest import (
     papers_daily_windows,
     papers_harvest_oai,
@@ -65,7 +66,7 @@ def queue_ingest_arxiv_ids(*, ids, requested_by_id=None):
 
     For the faces that start an ingestion (the admin), with ids from papers_ingest_ids_prepare.
     """
-    transaction.on_commit(partial(ingest_arxiv_ids.delay, ids, requested_by_id))
+    transaction.on_commit(partial(enqueue, ingest_arxiv_ids, ids, requested_by_id))
 
 
 @shared_task(name="papers.tasks.ingest_arxiv_category", **INGESTION)

@@ -162,7 +162,7 @@ def test_with_nothing_set_the_site_uses_sqlite_under_var_a_local_cache_and_eager
 def test_redis_url_makes_redis_the_cache_and_the_broker():
     local = settings_of("hotpapers_site.settings.local", REDIS_URL="redis://127.0.0.1:6379/3")
 
-    assert local["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert local["CACHE"] == "hotpapers_site.cache.ResilientRedisCache"
     assert local["BROKER"] == "redis://127.0.0.1:6379/3"
     assert local["EAGER"] is False
     assert settings_of("hotpapers_site.settings.local", CELERY_BROKER_URL="redis://broker:6379/0")["EAGER"] is False

@@ -117,8 +117,22 @@ STORAGES = {
 # Redis is the cache and the Celery broker. Unset, the site runs self-contained:
 # local-memory cache and Celery tasks executed eagerly in the calling process.
 REDIS_URL = env("REDIS_URL", default=None)
+# A cache call waits at most HOTPAPERS_CACHE_TIMEOUT seconds for Redis; with Redis stopped or frozen
+# the backend (hotpapers_site/cache.py) answers a miss, logs the outage once, and retries Redis
+# every RETRY_AFTER seconds, so pages keep their normal speed and recover by themselves.
+HOTPAPERS_CACHE_TIMEOUT = env.float("HOTPAPERS_CACHE_TIMEOUT", default=0.25)
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "hotpapers_site.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": HOTPAPERS_CACHE_TIMEOUT,
+                "socket_timeout": HOTPAPERS_CACHE_TIMEOUT,
+                "RETRY_AFTER": 5.0,
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -139,6 +153,20 @@ CELERY_TASK_ROUTES = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis stopped or frozen: workers and beat keep reconnecting (forever, not 100 times) and carry on
+# when it returns; a socket never waits on a frozen Redis for more than a few seconds. Web requests
+# send through papers.queueing.enqueue, which pings first and tells the editor instead of hanging.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,  # above kombu's 1 s BRPOP wait, so idle workers never time out
+    "health_check_interval": 10,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# Tasks running when the connection drops are given up (and redelivered: acks_late, all idempotent).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # External services: every base URL is a setting so tests can point them at a local server.
 ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")

@@ -1,0 +1,359 @@
+"""Faults with real processes: Redis stopped and frozen under the cache, gunicorn and a Celery worker."""
+
+import logging
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from celery import Celery
+from django.conf import settings as django_settings
+from django.core.cache import cache
+
+from digests.models import MarkdownImport
+from digests.tasks import import_markdown_post
+from tests.digests.factories import DailyDigestFactory, DigestEntryFactory
+from tests.processes import Gunicorn, private_redis_server, site_env
+from tests.worker import log_tail, wait_for
+
+PASSWORD = "correct horse battery"
+# A page must not wait on Redis: one cache call costs at most HOTPAPERS_CACHE_TIMEOUT (0.25 s).
+FAST = 1.5
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    yield from private_redis_server(tmp_path)
+
+
+def point_cache_at(settings, url, *, retry_after=0.2):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "hotpapers_site.cache.ResilientRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25, "RETRY_AFTER": retry_after},
+        }
+    }
+
+
+def timed(call):
+    start = time.monotonic()
+    result = call()
+    return result, time.monotonic() - start
+
+
+def cache_outage_records(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "hotpapers_site.cache"]
+
+
+# The cache backend in this process.
+
+
+def test_with_redis_stopped_the_cache_misses_at_once_and_logs_the_outage_once(private_redis, settings, caplog):
+    point_cache_at(settings, private_redis.url())
+    cache.set("greeting", "hello")
+    assert cache.get("greeting") == "hello"
+
+    private_redis.stop()
+    with caplog.at_level(logging.WARNING, logger="hotpapers_site.cache"):
+        for _ in range(50):
+            value, seconds = timed(lambda: cache.get("greeting", "missed"))
+            assert value == "missed"
+            assert seconds < 0.5
+            cache.set("greeting", "ignored")
+            cache.delete("greeting")
+            assert cache.get_many(["greeting", "other"]) == {}
+            assert cache.add("new", 1) is False
+    assert cache_outage_records(caplog) == [
+        "cache unavailable, serving misses until Redis answers again: ConnectionError"
+    ]
+
+    private_redis.start()
+    time.sleep(0.3)  # past RETRY_AFTER
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="hotpapers_site.cache"):
+        cache.set("greeting", "back")
+        assert cache.get("greeting") == "back"
+        assert cache.get("greeting") == "back"
+    (recovered,) = cache_outage_records(caplog)
+    assert recovered.startswith("cache available again after ")
+
+
+def test_with_redis_frozen_one_call_times_out_quickly_and_the_next_ones_do_not_wait(private_redis, settings, caplog):
+    point_cache_at(settings, private_redis.url(), retry_after=1.0)
+    cache.set("greeting", "hello")
+
+    private_redis.freeze()
+    try:
+        with caplog.at_level(logging.WARNING, logger="hotpapers_site.cache"):
+            first, first_seconds = timed(lambda: cache.get("greeting"))
+            rest, rest_seconds = timed(lambda: [cache.get("greeting") for _ in range(100)])
+    finally:
+        private_redis.thaw()
+
+    assert first is None and set(rest) == {None}
+    assert first_seconds < 0.6  # the socket read timeout, not Redis's silence
+    assert rest_seconds < 0.1  # within RETRY_AFTER no call asks the frozen server again
+    assert cache_outage_records(caplog) == ["cache unavailable, serving misses until Redis answers again: TimeoutError"]
+
+    time.sleep(1.1)
+    assert cache.get("greeting") == "hello"
+    assert cache.ping() is True
+
+
+def test_incr_on_an_unavailable_cache_raises_like_a_missing_key(private_redis, settings):
+    point_cache_at(settings, private_redis.url())
+    private_redis.stop()
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("counter")
+
+
+# The site in gunicorn, as production runs it, with its Redis stopped, restarted, frozen and thawed.
+
+
+class Editor:
+    """A browser-like session against the live site: cookies, CSRF tokens, the real login form."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.session = requests.Session()
+
+    def get(self, path, **kwargs):
+        return self.session.get(self.base_url + path, timeout=30, **kwargs)
+
+    def post_form(self, path, data):
+        page = self.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        return self.session.post(
+            self.base_url + path,
+            data={**data, "csrfmiddlewaretoken": token},
+            headers={"Referer": self.base_url + path},
+            timeout=30,
+        )
+
+    def log_in(self, username, password):
+        response = self.post_form("/admin/login/", {"username": username, "password": password, "next": "/admin/"})
+        assert response.url.endswith("/admin/"), response.text[:500]
+
+    def ingest(self, ids):
+        """Paste ids in Admin → Ingest runs → Ingest; returns (final response, seconds)."""
+        start = time.monotonic()
+        response = self.post_form("/admin/papers/ingestrun/ingest/", {"ids": ids})
+        return response, time.monotonic() - start
+
+
+def public_paths(digest, paper):
+    return ["/", digest.get_absolute_url(), paper.get_absolute_url(), "/robots.txt", "/sitemap.xml"]
+
+
+def assert_pages_answer_fast(editor, paths):
+    for path in paths:
+        response, seconds = timed(lambda path=path: requests.get(editor.base_url + path, timeout=30))
+        assert response.status_code == 200, (path, response.status_code)
+        assert seconds < FAST, f"{path} took {seconds:.2f} s"
+
+
+def healthz(editor):
+    response, seconds = timed(lambda: requests.get(editor.base_url + "/healthz", timeout=30))
+    assert seconds < 2.5, f"/healthz took {seconds:.2f} s"
+    return response.status_code, response.json()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_site_rides_out_redis_stopped_and_frozen_and_recovers_without_a_restart(
+    private_redis, tmp_path, django_user_model
+):
+    django_user_model.objects.create_superuser("editor", "editor@example.com", PASSWORD)
+    entry = DigestEntryFactory(digest=DailyDigestFactory(), position=1)
+    paths = public_paths(entry.digest, entry.paper)
+    broker = private_redis.client()
+    web = Gunicorn(tmp_path, redis_url=private_redis.url()).start()
+    try:
+        editor = Editor(web.url)
+        editor.log_in("editor", PASSWORD)
+        assert_pages_answer_fast(editor, paths)
+        assert healthz(editor) == (200, {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"})
+
+        # Stopped.
+        private_redis.stop()
+        assert_pages_answer_fast(editor, paths)
+        assert healthz(editor) == (
+            503,
+            {"status": "error", "database": "ok", "cache": "unavailable", "broker": "unavailable"},
+        )
+        assert editor.get("/admin/").status_code == 200
+        assert editor.get("/admin/digests/dailydigest/").status_code == 200
+        response, seconds = editor.ingest("2201.04182")
+        assert response.status_code == 200 and response.url.endswith("/admin/papers/ingestrun/")
+        assert "The task queue (Redis) is not answering, so nothing was queued." in response.text
+        assert seconds < 3
+
+        # Back: the same gunicorn worker queues again and reports healthy.
+        private_redis.start()
+        assert healthz(editor) == (200, {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"})
+        response, _ = editor.ingest("2201.04182")
+        assert "Queued 1 paper for ingestion from arXiv." in response.text
+        assert broker.llen("ingest") == 1
+
+        # Frozen (SIGSTOP): connections open but nothing answers.
+        private_redis.freeze()
+        try:
+            assert_pages_answer_fast(editor, paths)
+            status, body = healthz(editor)
+            assert status == 503 and body["cache"] == body["broker"] == "unavailable"
+            assert editor.get("/admin/").status_code == 200
+            response, seconds = editor.ingest("2201.04183")
+            assert "The task queue (Redis) is not answering" in response.text
+            assert seconds < 4
+        finally:
+            private_redis.thaw()
+        assert healthz(editor) == (200, {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"})
+        assert broker.llen("ingest") == 1  # nothing was sent while frozen
+        assert_pages_answer_fast(editor, paths)
+    finally:
+        web.stop()
+
+    log = web.log()
+    assert " 500 " not in log, log_tail(web.log_path)
+    # Once per outage for the whole process (its threads share what they know), and once when it ends.
+    assert log.count("cache unavailable, serving misses") == 2, log_tail(web.log_path)
+    assert log.count("cache available again") == 2, log_tail(web.log_path)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_worker_reconnects_by_itself_when_redis_comes_back(private_redis, tmp_path, seed_path):
+    log_path = tmp_path / "worker.log"
+    queue = "test-reconnect"
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "hotpapers_site",
+        "worker",
+        "-Q",
+        queue,
+        "-n",
+        "reconnect@localhost",
+    ]
+    command += ["--pool=solo", "-l", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            command,
+            cwd=django_settings.BASE_DIR,
+            env=site_env(private_redis.url()),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    # Send through the private Redis, not the suite's.
+    producer_app = Celery("reconnect-test", broker=private_redis.url(), set_as_current=False)
+    try:
+        wait_for(lambda: "ready." in log_path.read_text(errors="replace"), proc=proc, log_path=log_path, timeout=30)
+        private_redis.stop()
+        wait_for(
+            lambda: "Connection to broker lost" in log_path.read_text(errors="replace"),
+            proc=proc,
+            log_path=log_path,
+            timeout=20,
+            what="noticing the outage",
+        )
+        time.sleep(3)  # a few failed reconnection attempts
+        private_redis.start()
+
+        markdown_import = MarkdownImport.objects.create(
+            filename=seed_path.name, content=seed_path.read_text(encoding="utf-8")
+        )
+        producer_app.send_task(import_markdown_post.name, args=[markdown_import.pk], queue=queue)
+
+        def imported():
+            markdown_import.refresh_from_db()
+            return markdown_import.status == MarkdownImport.Status.DONE
+
+        wait_for(imported, proc=proc, log_path=log_path, timeout=60, what="the import after the outage")
+    finally:
+        producer_app.close()
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0 or proc.returncode == -15, log_tail(log_path)
+
+
+# Every admin page that queues work, with the broker down: a message for the editor, never a 500.
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_every_admin_page_that_queues_work_tells_the_editor_when_the_broker_is_down(
+    private_redis, admin_client, monkeypatch, seed_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    from hotpapers_site.celery import app
+    from tests.papers.factories import PaperFactory
+
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.conf, "broker_url", private_redis.url())
+    # Fresh producer pools for the private server; the suite's come back after the test.
+    monkeypatch.setattr(app, "_pool", None)
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    private_redis.stop()
+    down = "The task queue (Redis) is not answering, so nothing was queued."
+    paper = PaperFactory()
+    every_day = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    job = PeriodicTask.objects.create(
+        name="Publish due digests", task="digests.tasks.publish_due_digests", interval=every_day
+    )
+
+    def shown(response):
+        assert response.status_code == 200, response.status_code
+        return [str(message) for message in response.context["messages"]]
+
+    ingest = admin_client.post(reverse("admin:papers_ingestrun_ingest"), {"ids": "2201.04182"}, follow=True)
+    assert any(message.startswith(down) for message in shown(ingest))
+
+    refresh = admin_client.post(
+        reverse("admin:papers_paper_changelist"),
+        {"action": "refresh_from_arxiv", "_selected_action": [paper.pk]},
+        follow=True,
+    )
+    assert any(message.startswith(down) for message in shown(refresh))
+
+    upload = SimpleUploadedFile(seed_path.name, seed_path.read_bytes(), content_type="text/markdown")
+    imported = admin_client.post(reverse("admin:digests_markdownimport_import"), {"files": [upload]}, follow=True)
+    (message,) = shown(imported)
+    assert message.startswith(down) and "saved as queued imports" in message
+    (queued,) = MarkdownImport.objects.all()
+    assert queued.status == MarkdownImport.Status.QUEUED
+
+    again = admin_client.post(
+        reverse("admin:digests_markdownimport_changelist"),
+        {"action": "import_again", "_selected_action": [queued.pk]},
+        follow=True,
+    )
+    assert any(message.startswith(down) for message in shown(again))
+
+    run = admin_client.post(
+        reverse("admin:django_celery_beat_periodictask_changelist"),
+        {"action": "run_tasks", "_selected_action": [job.pk]},
+        follow=True,
+    )
+    assert any(message.startswith(down) for message in shown(run))
+
+    # With Redis back, the same process sends (kombu reconnects by itself).
+    private_redis.start()
+    again = admin_client.post(
+        reverse("admin:digests_markdownimport_changelist"),
+        {"action": "import_again", "_selected_action": [queued.pk]},
+        follow=True,
+    )
+    assert shown(again) == ["Queued 1 file again."]
+    assert private_redis.client().llen("digests") == 1
