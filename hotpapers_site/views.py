@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from papers.queueing import broker_ping
+from papers.services.freshness import jobs_freshness
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +70,8 @@ def _cache_answers():
 @require_GET
 @never_cache
 def healthz(request):
-    """For load balancers and monitors: 200 when the database, the cache and the broker answer,
-    503 naming what does not. The body never holds hosts, users or error texts."""
+    """For monitors: 200 when the database, the cache and the broker answer and every scheduled job
+    succeeded recently; 503 naming what is down or stale. The body never holds hosts, users or errors."""
     checks = {
         "database": _database_answers(),
         "cache": _cache_answers(),
@@ -78,9 +79,22 @@ def healthz(request):
     }
     body = {name: {True: "ok", False: "unavailable", None: "not used"}[state] for name, state in checks.items()}
     down = [name for name, state in checks.items() if state is False]
-    if down:
-        logger.warning("healthz: unavailable: %s", ", ".join(down), extra={"event": "healthz", "down": down})
-    return JsonResponse({"status": "error" if down else "ok", **body}, status=503 if down else 200)
+    stale = []
+    if checks["database"]:  # the run records live there
+        jobs = jobs_freshness()
+        body["jobs"] = {job.name: job.as_json() for job in jobs}
+        stale = [job.name for job in jobs if job.failing]
+        if stale:
+            body["stale"] = stale
+    if down or stale:
+        logger.warning(
+            "healthz: unavailable: %s; stale: %s",
+            ", ".join(down) or "none",
+            ", ".join(stale) or "none",
+            extra={"event": "healthz", "down": down, "stale": stale},
+        )
+    failing = bool(down or stale)
+    return JsonResponse({"status": "error" if failing else "ok", **body}, status=503 if failing else 200)
 
 
 CSP_REPORT_MAX_BYTES = 16 * 1024

@@ -1,5 +1,7 @@
 """/healthz: 200 when the database, the cache and the broker answer, 503 naming what does not."""
 
+import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -7,12 +9,36 @@ import time
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from digests.models import MarkdownImport
 from hotpapers_site.celery import app
+from papers.models import IngestRun
+from papers.services.freshness import job_register, job_unregister, jobs_freshness
 from tests.processes import private_redis_server
 from tests.test_operations import point_cache_at
 
 ALL_OK = {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"}
+SERVICES = ("status", "database", "cache", "broker")
+
+
+def services(body):
+    return {key: body[key] for key in SERVICES if key in body}
+
+
+def ingest_run(*, hours_ago, status=IngestRun.Status.SUCCEEDED, kind=IngestRun.Kind.CATEGORY):
+    finished = timezone.now() - dt.timedelta(hours=hours_ago)
+    run = IngestRun.objects.create(kind=kind, status=status, parameters={"category": "cs.LG"})
+    IngestRun.objects.filter(pk=run.pk).update(started_at=finished - dt.timedelta(minutes=5), finished_at=finished)
+    run.refresh_from_db()
+    return run
+
+
+@pytest.fixture
+def fresh_jobs(db):
+    """Every registered job succeeded an hour ago (the daily ingestion is scheduled by a migration)."""
+    return ingest_run(hours_ago=1)
 
 
 @pytest.fixture
@@ -28,33 +54,47 @@ def on_private_redis(private_redis, settings, monkeypatch):
     return private_redis
 
 
-@pytest.mark.django_db
-def test_healthz_answers_ok_when_everything_answers(client):
+def test_healthz_answers_ok_when_everything_answers(client, fresh_jobs):
     response = client.get("/healthz")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == ALL_OK
+    assert response.json() == {
+        **ALL_OK,
+        "jobs": {
+            "ingest_arxiv": {
+                "status": "fresh",
+                "last_success": fresh_jobs.finished_at.isoformat(),
+                "max_age_hours": 30,
+            }
+        },
+    }
     assert "no-cache" in response["Cache-Control"]  # a proxy must never answer for it
 
 
-@pytest.mark.django_db
-def test_healthz_names_the_cache_and_the_broker_when_redis_is_stopped(client, on_private_redis):
-    assert client.get("/healthz").json() == ALL_OK
+def test_healthz_names_the_cache_and_the_broker_when_redis_is_stopped(client, on_private_redis, fresh_jobs):
+    assert services(client.get("/healthz").json()) == ALL_OK
 
     on_private_redis.stop()
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "cache": "unavailable", "broker": "unavailable"}
+    assert services(response.json()) == {
+        "status": "error",
+        "database": "ok",
+        "cache": "unavailable",
+        "broker": "unavailable",
+    }
+    assert "stale" not in response.json()
     assert str(on_private_redis.port) not in response.content.decode()
 
     on_private_redis.start()
-    assert client.get("/healthz").json() == ALL_OK
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert services(response.json()) == ALL_OK
 
 
-@pytest.mark.django_db
-def test_healthz_answers_quickly_when_redis_is_frozen(client, on_private_redis):
+def test_healthz_answers_quickly_when_redis_is_frozen(client, on_private_redis, fresh_jobs):
     on_private_redis.freeze()
     try:
         start = time.monotonic()
@@ -68,15 +108,14 @@ def test_healthz_answers_quickly_when_redis_is_frozen(client, on_private_redis):
     assert seconds < 1.5
 
 
-@pytest.mark.django_db
-def test_without_redis_the_broker_is_not_used_and_not_a_failure(client, settings, monkeypatch):
+def test_without_redis_the_broker_is_not_used_and_not_a_failure(client, settings, monkeypatch, fresh_jobs):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     monkeypatch.setitem(app.conf, "broker_url", "memory://")
 
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "not used"}
+    assert services(response.json()) == {"status": "ok", "database": "ok", "cache": "ok", "broker": "not used"}
 
 
 def test_healthz_answers_503_without_details_when_the_database_is_down():
@@ -98,3 +137,98 @@ def test_healthz_answers_503_without_details_when_the_database_is_down():
     assert last_line == ('503 {"status": "error", "database": "unavailable", "cache": "ok", "broker": "ok"}'), (
         result.stderr
     )
+
+
+# Freshness of the periodic jobs.
+
+
+@pytest.mark.django_db
+def test_a_job_whose_last_success_is_too_old_is_named_stale(client):
+    old = ingest_run(hours_ago=31)
+    ingest_run(hours_ago=2, status=IngestRun.Status.FAILED)  # failures do not count
+    ingest_run(hours_ago=1, kind=IngestRun.Kind.IDS)  # nor ids an editor asked for
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = response.json()
+    assert services(body) == ALL_OK | {"status": "error"}
+    assert body["stale"] == ["ingest_arxiv"]
+    assert body["jobs"]["ingest_arxiv"] == {
+        "status": "stale",
+        "last_success": old.finished_at.isoformat(),
+        "max_age_hours": 30,
+    }
+
+
+@pytest.mark.django_db
+def test_a_scheduled_job_that_never_succeeded_is_named(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["stale"] == ["ingest_arxiv"]
+    assert response.json()["jobs"]["ingest_arxiv"]["status"] == "never"
+
+
+@pytest.mark.django_db
+def test_a_job_whose_schedule_is_disabled_does_not_count(client):
+    PeriodicTask.objects.filter(task="papers.tasks.ingest_daily_categories").update(enabled=False)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["jobs"]["ingest_arxiv"]["status"] == "not scheduled"
+
+
+@pytest.mark.django_db
+def test_the_maximum_age_of_each_job_is_a_setting(client, settings):
+    ingest_run(hours_ago=10)
+    assert client.get("/healthz").status_code == 200
+
+    settings.HOTPAPERS_JOB_MAX_AGE = {"ingest_arxiv": 6}
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["jobs"]["ingest_arxiv"]["max_age_hours"] == 6
+
+
+def test_the_environment_sets_the_maximum_ages():
+    code = "import json; from django.conf import settings as s; print(json.dumps(s.HOTPAPERS_JOB_MAX_AGE))"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "hotpapers_site.settings.test"}
+    env["HOTPAPERS_JOB_MAX_AGE"] = "ingest_arxiv=12,build_digest=26.5"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"ingest_arxiv": 12.0, "build_digest": 26.5}
+
+
+@pytest.fixture
+def imports_job():
+    """Another app's job, registered in one line the way digests registers its own."""
+    job_register(
+        name="markdown_imports",
+        runs=lambda: MarkdownImport.objects.filter(status=MarkdownImport.Status.DONE),
+        at="finished_at",
+        max_age_hours=2,
+        tasks=["digests.tasks.import_markdown_post"],
+    )
+    yield
+    job_unregister(name="markdown_imports")
+
+
+def test_another_app_registers_its_job_in_one_line(client, imports_job, fresh_jobs):
+    every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
+    PeriodicTask.objects.create(name="Imports", task="digests.tasks.import_markdown_post", interval=every_hour)
+    assert [(job.name, job.status) for job in jobs_freshness()] == [
+        ("ingest_arxiv", "fresh"),
+        ("markdown_imports", "never"),
+    ]
+
+    MarkdownImport.objects.create(
+        filename="a.md", content="x", status=MarkdownImport.Status.DONE, finished_at=timezone.now()
+    )
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["jobs"]["markdown_imports"]["status"] == "fresh"

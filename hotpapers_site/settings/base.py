@@ -188,6 +188,11 @@ ARXIV_USER_AGENT = env(
 # Categories the daily ingestion fetches; "cs.*" means every cs category in the taxonomy.
 HOTPAPERS_ARXIV_CATEGORIES = env.list("HOTPAPERS_ARXIV_CATEGORIES", default=["cs.*", "stat.ML"])
 
+# /healthz: hours after which a periodic job without a success makes it answer 503, per job name
+# (papers/services/freshness.py lists the jobs and their defaults), e.g. "ingest_arxiv=30".
+# (django-environ 0.14's cast={"value": float} keeps only the first pair, hence the float() here.)
+HOTPAPERS_JOB_MAX_AGE = {name: float(hours) for name, hours in env.dict("HOTPAPERS_JOB_MAX_AGE", default={}).items()}
+
 # Embedded posts render as plain quotes; loading X's widget script is an opt-in
 # because it sends every reader's visit to a third party.
 HOTPAPERS_LOAD_X_WIDGETS = env.bool("HOTPAPERS_LOAD_X_WIDGETS", default=False)
