@@ -18,6 +18,7 @@ the job fails at once with it.
 """
 
 import datetime as dt
+import logging
 from functools import partial
 
 from celery import shared_task
@@ -33,6 +34,8 @@ from papers.services.arxiv_ingest import (
 )
 from papers.services.bulk import ConcurrentInsert
 from papers.sources.arxiv import ArxivUnavailable
+
+logger = logging.getLogger(__name__)
 
 TRANSIENT = (ArxivUnavailable, OperationalError, ConcurrentInsert, ConnectionError)
 INGESTION = {"bind": True, "acks_late": True, "max_retries": 5, "soft_time_limit": 50 * 60, "time_limit": 55 * 60}
@@ -89,4 +92,5 @@ def ingest_daily_categories():
     windows = papers_daily_windows(codes=settings.HOTPAPERS_ARXIV_CATEGORIES)
     for window in windows:  # no transaction is open here: nothing to wait for before sending
         ingest_arxiv_category.delay(window.category, window.since.isoformat(), window.until.isoformat())
+    logger.info("queued %s category windows", len(windows), extra={"event": "ingest_fanout", "count": len(windows)})
     return [window.category for window in windows]

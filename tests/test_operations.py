@@ -364,3 +364,132 @@ def test_every_admin_page_that_queues_work_tells_the_editor_when_the_broker_is_d
     )
     assert shown(again) == ["Queued 1 file again."]
     assert private_redis.client().llen("digests") == 1
+
+
+# Structured logs: one JSON object per line, with task, run and counts, and no secret.
+
+X_TOKEN = "test-bearer-9f2c1e7a-do-not-log"
+BLUESKY_PASSWORD = "test-app-password-31c5-do-not-log"
+
+
+@pytest.fixture
+def json_log():
+    """Everything logged, at every level, through the production formatter and the task filter."""
+    import io
+
+    from pythonjsonlogger.json import JsonFormatter
+
+    from hotpapers_site.celery import TaskContextFilter
+    from hotpapers_site.settings import base  # the test settings keep no console handler of their own
+
+    formatter = base.LOGGING["formatters"]["json"]
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter(formatter["fmt"], rename_fields=formatter["rename_fields"]))
+    handler.addFilter(TaskContextFilter())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+@pytest.mark.django_db
+def test_logs_are_one_json_object_per_event_naming_task_run_and_counts_and_no_secret(httpserver, settings, json_log):
+    import json
+
+    from papers.sources.bluesky import BlueskyClient
+    from papers.sources.http import JsonClient
+    from papers.sources.posts import SourceError
+    from papers.sources.x import XClient
+    from papers.tasks import ingest_arxiv_ids
+    from tests.conftest import FIXTURES_DIR
+
+    settings.X_BEARER_TOKEN = X_TOKEN
+    settings.BLUESKY_HANDLE = "hotpapers.test"
+    settings.BLUESKY_APP_PASSWORD = BLUESKY_PASSWORD
+    settings.ARXIV_API_URL = httpserver.url_for("/api/query")
+    httpserver.expect_request("/api/query").respond_with_data(
+        (FIXTURES_DIR / "arxiv" / "api_id_list_classic.xml").read_bytes()
+    )
+    run_id = ingest_arxiv_ids.apply(args=[["hep-th/9711200", "math/0211159"]]).get()
+
+    # The social clients, built from the settings as their jobs build them, through retries and refusals.
+    http = JsonClient(sleep=lambda seconds: None, max_retries=1)
+    x = XClient(httpserver.url_for("/2"), settings.X_BEARER_TOKEN, http=http)
+    search = "/2/tweets/search/recent"
+    httpserver.expect_ordered_request(search).respond_with_data("overloaded", status=503)
+    httpserver.expect_ordered_request(search).respond_with_data((FIXTURES_DIR / "x" / "search_page1.json").read_bytes())
+    httpserver.expect_ordered_request(search).respond_with_data(
+        (FIXTURES_DIR / "x" / "unauthorized.json").read_bytes(), status=401, content_type="application/json"
+    )
+    bluesky = BlueskyClient(
+        httpserver.url_for("/xrpc"), settings.BLUESKY_HANDLE, settings.BLUESKY_APP_PASSWORD, http=http
+    )
+    login = "/xrpc/com.atproto.server.createSession"
+    httpserver.expect_ordered_request(login).respond_with_data("down", status=502)
+    httpserver.expect_ordered_request(login).respond_with_data(
+        (FIXTURES_DIR / "bluesky" / "bad_login.json").read_bytes(), status=401, content_type="application/json"
+    )
+    logger = logging.getLogger("papers.jobs")
+    x.search_recent()
+    for call in (x.search_recent, bluesky.login):
+        try:
+            call()
+        except SourceError:
+            logger.exception("collection failed", extra={"event": "collect_failed", "client": repr(call.__self__)})
+
+    output = json_log.getvalue()
+    assert X_TOKEN not in output and BLUESKY_PASSWORD not in output
+    lines = output.splitlines()
+    events = [json.loads(line) for line in lines]  # every line is one whole JSON object
+    assert all({"time", "level", "logger", "message"} <= event.keys() for event in events)
+
+    (succeeded,) = [event for event in events if event.get("event") == "ingest_succeeded"]
+    assert succeeded["run_id"] == run_id
+    assert succeeded["task_name"] == "papers.tasks.ingest_arxiv_ids" and succeeded["task_id"]
+    run = IngestRun.objects.get(pk=run_id)
+    assert (succeeded["pages"], succeeded["papers_created"], succeeded["papers_missing"]) == (1, run.created, 0)
+    assert run.created > 0
+    assert succeeded["logger"] == "papers.services.arxiv_ingest" and succeeded["level"] == "INFO"
+
+    retries = [event for event in events if "retry 1 in" in event["message"]]
+    assert len(retries) == 2  # the 503 from X and the 502 from Bluesky
+    failures = [event for event in events if event.get("event") == "collect_failed"]
+    assert len(failures) == 2 and all("Traceback" in event["exc_info"] for event in failures)
+    assert "task_name" not in failures[0]  # outside a task, no task is named
+
+
+@pytest.mark.parametrize(("log_json", "is_json"), [(None, True), ("false", False)])
+def test_production_logs_json_lines_unless_told_not_to(log_json, is_json):
+    import json
+
+    from tests.test_settings import production_env, run
+
+    code = (
+        "import django, logging; django.setup()\n"
+        "try:\n    1 / 0\n"
+        "except ZeroDivisionError:\n"
+        "    logging.getLogger('papers.jobs').exception('it broke', extra={'run_id': 7})\n"
+    )
+    env = production_env(**({"DJANGO_LOG_JSON": log_json} if log_json else {}))
+    result = run(["-c", code], env)
+    assert result.returncode == 0, result.stderr
+
+    lines = result.stderr.strip().splitlines()
+    if is_json:
+        (line,) = lines  # the traceback stays inside the one line
+        event = json.loads(line)
+        assert (event["level"], event["logger"], event["message"], event["run_id"]) == (
+            "ERROR",
+            "papers.jobs",
+            "it broke",
+            7,
+        )
+        assert "ZeroDivisionError" in event["exc_info"]
+    else:
+        assert lines[0].endswith("ERROR papers.jobs: it broke") and len(lines) > 1

@@ -264,12 +264,31 @@ MARKDOWNX_UPLOAD_MAX_SIZE = 2 * 1024 * 1024
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 MARKDOWNX_MEDIA_PATH = "markdownx/"
 
+# One line per event. Plain text in development; JSON objects in production (DJANGO_LOG_JSON,
+# python-json-logger), where each line carries the logger, the level, the message and every
+# `extra=` field (run ids, counts, task name and id), tracebacks included in the same line.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"task": {"()": "hotpapers_site.celery.TaskContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if env.bool("DJANGO_LOG_JSON", default=False) else "plain",
+            "filters": ["task"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # django-axes announces its configuration at every start; its lockouts are warnings and still show.
     "loggers": {"axes.apps": {"level": "WARNING"}},
 }
+# Workers log through the configuration above instead of Celery's own root handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

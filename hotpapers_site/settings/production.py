@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, SECRET_KEY, env
+from .base import DATABASES, LOGGING, SECRET_KEY, env
 
 if not SECRET_KEY:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
@@ -32,3 +32,6 @@ for required in ("DATABASE_URL", "REDIS_URL"):
 
 # Django reads this per database, not as a top-level setting.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+
+# Log lines are JSON objects for the log collector, unless told otherwise.
+LOGGING["handlers"]["console"]["formatter"] = "json" if env.bool("DJANGO_LOG_JSON", default=True) else "plain"

@@ -7,6 +7,7 @@ a command, the daily fan-out task) sends the jobs once its transaction commits.
 
 import contextlib
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,6 +27,8 @@ from papers.throttle import RedisThrottle
 
 from .bulk import defer_commit_flush
 from .upsert import PaperRecord, papers_upsert
+
+logger = logging.getLogger(__name__)
 
 
 class EmptyWindow(ValueError):
@@ -72,6 +75,7 @@ def record_from_arxiv(record):
 def _recorded_run(*, kind, parameters, requested_by_id=None):
     """An IngestRun that ends as succeeded, or as failed with the error, whatever happens inside."""
     run = IngestRun.objects.create(kind=kind, parameters=parameters, requested_by_id=requested_by_id)
+    logger.info("ingest run %s started (%s)", run.pk, kind, extra={"event": "ingest_started", **_log_fields(run)})
     try:
         yield run
     except BaseException as exc:
@@ -79,10 +83,42 @@ def _recorded_run(*, kind, parameters, requested_by_id=None):
         run.error = f"{type(exc).__name__}: {exc}"
         run.finished_at = timezone.now()
         run.save()
+        logger.warning(
+            "ingest run %s failed after %s pages: %s",
+            run.pk,
+            run.pages,
+            type(exc).__name__,
+            extra={"event": "ingest_failed", "error": type(exc).__name__, **_log_fields(run)},
+        )
         raise
     run.status = IngestRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()
+    logger.info(
+        "ingest run %s succeeded: %s pages, %s created, %s updated, %s unchanged, %s missing",
+        run.pk,
+        run.pages,
+        run.created,
+        run.updated,
+        run.unchanged,
+        run.failed,
+        extra={"event": "ingest_succeeded", **_log_fields(run)},
+    )
+
+
+def _log_fields(run):
+    """What a log line says about a run: its id, kind, outcome and counts."""
+    # "created" would clash with LogRecord.created: the counts are named after what they count.
+    return {
+        "run_id": run.pk,
+        "kind": run.kind,
+        "status": run.status,
+        "pages": run.pages,
+        "papers_created": run.created,
+        "papers_updated": run.updated,
+        "papers_unchanged": run.unchanged,
+        "papers_missing": run.failed,
+    }
 
 
 def _store_page(run, records, *, resumption_token=""):
