@@ -493,3 +493,45 @@ def test_production_logs_json_lines_unless_told_not_to(log_json, is_json):
         assert "ZeroDivisionError" in event["exc_info"]
     else:
         assert lines[0].endswith("ERROR papers.jobs: it broke") and len(lines) > 1
+
+
+# PostgreSQL drops the web process's connection (a restart, a failover, an idle-timeout kill).
+
+
+def other_backends(cursor):
+    cursor.execute("SELECT pg_stat_clear_snapshot()")  # statistics views are read once per transaction
+    cursor.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        " AND backend_type = 'client backend'"
+    )
+    return {pid for (pid,) in cursor.fetchall()}
+
+
+@pytest.mark.worker
+@pytest.mark.django_db
+def test_the_web_process_reconnects_after_postgresql_drops_its_connection(tmp_path):
+    from django.db import connection
+
+    # One thread, persistent connections as in production: every request reuses the same connection.
+    web = Gunicorn(tmp_path, redis_url=django_settings.REDIS_URL, threads=1, extra_env={"CONN_MAX_AGE": "600"})
+    web.start()
+    try:
+        with connection.cursor() as cursor:
+            before = other_backends(cursor)
+            assert requests.get(web.url + "/", timeout=30).status_code == 200
+            (kept,) = other_backends(cursor) - before  # gunicorn's connection, still open after the request
+            for _ in range(3):
+                assert requests.get(web.url + "/", timeout=30).status_code == 200
+            assert kept in other_backends(cursor)
+
+            for _ in range(3):  # dropped again and again: each time the next request reconnects
+                cursor.execute("SELECT pg_terminate_backend(%s)", [kept])
+                response = requests.get(web.url + "/", timeout=30)
+                assert response.status_code == 200
+                assert requests.get(web.url + "/healthz", timeout=30).json()["database"] == "ok"
+                (replacement,) = other_backends(cursor) - before
+                assert replacement != kept
+                kept = replacement
+    finally:
+        web.stop()
+    assert " 500 " not in web.log(), log_tail(web.log_path)

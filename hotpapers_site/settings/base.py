@@ -74,6 +74,10 @@ if "DATABASE_URL" not in env:
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'hotpapers.sqlite3'}"),
 }
+# A connection kept open between requests (CONN_MAX_AGE seconds; production keeps them 60 s) is
+# checked before a request reuses it, so a restarted PostgreSQL costs no failed request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Logins are rate-limited by django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username

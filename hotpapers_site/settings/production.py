@@ -30,7 +30,7 @@ for required in ("DATABASE_URL", "REDIS_URL"):
     if required not in env:
         raise ImproperlyConfigured(f"{required} must be set in production.")
 
-# Django reads this per database, not as a top-level setting.
+# Django reads these per database, not as top-level settings; base.py turns the health checks on.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
 # Log lines are JSON objects for the log collector, unless told otherwise.
