@@ -9,12 +9,13 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hotpapers
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: run test install install-dev services chromium demo migrate worker beat bench lint format clean help
+.PHONY: run run-all test install install-dev services chromium demo migrate worker beat bench lint format clean help
 
 help:
 	@echo "make run     serve the demo site on http://$(HOST):$(PORT)/ (SQLite, eager tasks, no server needed)"
 	@echo "make test    the whole suite on real PostgreSQL, Redis, a Celery worker and headless Chromium"
 	@echo "make worker  a Celery worker against REDIS_URL;  make beat  the scheduler"
+	@echo "make run-all web (gunicorn), a worker per queue group and beat from the Procfile, on local PostgreSQL and Redis"
 	@echo "make bench   the benchmarks under bench/;  make lint  ruff"
 
 $(PY):
@@ -45,6 +46,16 @@ run: demo
 
 services:
 	bash .ci/services
+
+# Production's processes (Procfile) under honcho, on local PostgreSQL and Redis with the local
+# settings (DEBUG on, http). Migrates and loads the demo first; Ctrl-C stops every process.
+RUN_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hotpapers
+RUN_REDIS_URL ?= redis://127.0.0.1:6379/0
+run-all: install-dev services
+	@createdb -h 127.0.0.1 -U postgres "$$(basename "$(RUN_DATABASE_URL)")" 2>/dev/null || true
+	env DJANGO_SETTINGS_MODULE=hotpapers_site.settings.local DATABASE_URL=$(RUN_DATABASE_URL) \
+		REDIS_URL=$(RUN_REDIS_URL) HOST=$(HOST) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sh -c '$(PY) manage.py migrate --noinput && \
+		$(PY) manage.py load_demo && exec $(VENV)/bin/honcho start -f Procfile -p $(PORT)'
 
 chromium:
 	bash .ci/services chromium

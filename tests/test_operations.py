@@ -1,13 +1,19 @@
 """Faults with real processes: Redis stopped and frozen under the cache, gunicorn and a Celery worker."""
 
+import json
 import logging
+import os
 import re
+import shlex
+import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from celery import Celery
 from django.conf import settings as django_settings
 from django.core.cache import cache
@@ -17,7 +23,7 @@ from digests.models import MarkdownImport
 from digests.tasks import import_markdown_post
 from papers.models import IngestRun
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory
-from tests.processes import Gunicorn, private_redis_server, site_env
+from tests.processes import Gunicorn, free_port, private_redis_server, site_env, wait_for_port
 from tests.worker import log_tail, wait_for
 
 PASSWORD = "correct horse battery"
@@ -400,8 +406,6 @@ def json_log():
 
 @pytest.mark.django_db
 def test_logs_are_one_json_object_per_event_naming_task_run_and_counts_and_no_secret(httpserver, settings, json_log):
-    import json
-
     from papers.sources.bluesky import BlueskyClient
     from papers.sources.http import JsonClient
     from papers.sources.posts import SourceError
@@ -466,8 +470,6 @@ def test_logs_are_one_json_object_per_event_naming_task_run_and_counts_and_no_se
 
 @pytest.mark.parametrize(("log_json", "is_json"), [(None, True), ("false", False)])
 def test_production_logs_json_lines_unless_told_not_to(log_json, is_json):
-    import json
-
     from tests.test_settings import production_env, run
 
     code = (
@@ -535,3 +537,124 @@ def test_the_web_process_reconnects_after_postgresql_drops_its_connection(tmp_pa
     finally:
         web.stop()
     assert " 500 " not in web.log(), log_tail(web.log_path)
+
+
+# Running it like production: the Procfile (honcho), the Dockerfile and compose.yaml agree.
+
+ROOT = Path(django_settings.BASE_DIR)
+APP_SERVICES = {"web", "worker_ingest", "worker_social", "worker_digests", "beat"}
+
+
+def normalized(command):
+    """A command's words, with shell defaults (${PORT:-8000}) replaced by their value."""
+    return shlex.split(re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", command))
+
+
+def procfile():
+    entries = {}
+    for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, command = line.split(":", 1)
+            entries[name.strip()] = command.strip()
+    return entries
+
+
+def compose():
+    return yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+
+
+def test_compose_runs_the_same_processes_with_the_same_commands_as_the_procfile():
+    services = compose()["services"]
+    processes = procfile()
+
+    assert set(processes) == APP_SERVICES
+    assert {"postgres", "redis", "migrate"} | APP_SERVICES == set(services)
+    for name, command in processes.items():
+        assert normalized(services[name]["command"]) == normalized(command), name
+    assert normalized(services["migrate"]["command"]) == ["python", "manage.py", "migrate", "--noinput"]
+    # Every app service runs the one image, on PostgreSQL and Redis, in production, after the migration.
+    for name in APP_SERVICES:
+        service = services[name]
+        assert service["build"] == "." and service["environment"]["DJANGO_SETTINGS_MODULE"].endswith(".production")
+        assert (
+            service["environment"]["DATABASE_URL"].startswith("postgres://")
+            and "@postgres:5432/" in (service["environment"]["DATABASE_URL"])
+        )
+        assert service["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_there_is_exactly_one_beat_and_a_worker_for_every_queue():
+    processes = procfile()
+    beats = [name for name, command in processes.items() if " beat" in command]
+    assert beats == ["beat"]
+    assert compose()["services"]["beat"]["deploy"]["replicas"] == 1
+
+    queues = set()
+    for command in processes.values():
+        words = normalized(command)
+        if "worker" in words:
+            queues |= set(words[words.index("-Q") + 1].split(","))
+    routed = {route["queue"] for route in django_settings.CELERY_TASK_ROUTES.values()}
+    assert {"ingest", "social", "digests", django_settings.CELERY_TASK_DEFAULT_QUEUE} | routed <= queues
+
+
+def test_the_image_is_slim_runs_as_a_user_and_collects_static_files_at_build():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    instructions = [line for line in dockerfile.splitlines() if line and not line.startswith((" ", "#"))]
+
+    assert instructions[0] == "FROM python:3.11-slim"
+    (user,) = [line.split()[1] for line in instructions if line.startswith("USER ")]
+    assert user not in ("root", "0")
+    assert "manage.py collectstatic --noinput" in dockerfile
+    assert dockerfile.index("collectstatic") < dockerfile.index("USER ")
+    (cmd,) = [line for line in instructions if line.startswith("CMD ")]
+    assert json.loads(cmd[len("CMD ") :]) == normalized(compose()["services"]["web"]["command"])
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert {".env", ".venv", "var", ".git"} <= set(ignored)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_honcho_starts_every_procfile_process_and_ctrl_c_stops_them_all(private_redis, tmp_path):
+    port = free_port()
+    env = site_env(
+        private_redis.url(),
+        HOST="127.0.0.1",
+        WEB_CONCURRENCY="1",
+        CELERY_WORKER_CONCURRENCY="1",
+        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    )
+    log_path = tmp_path / "honcho.log"
+    command = [str(Path(sys.executable).parent / "honcho"), "start", "-f", "Procfile", "-p", str(port)]
+    with open(log_path, "wb") as log:
+        honcho = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    control = Celery("honcho-test", broker=private_redis.url(), set_as_current=False)
+    try:
+        wait_for_port(port, proc=honcho, log_path=log_path, what="honcho's web", timeout=60)
+        assert requests.get(f"http://127.0.0.1:{port}/robots.txt", timeout=10).status_code == 200
+
+        def every_worker_answers():
+            replies = control.control.ping(timeout=1.0) or []
+            names = {name.split("@")[0] for reply in replies for name in reply}
+            return {"ingest", "social", "digests"} <= names
+
+        wait_for(every_worker_answers, proc=honcho, log_path=log_path, timeout=60, what="the workers' start")
+        wait_for(lambda: "beat: Starting" in log_path.read_text(errors="replace"), proc=honcho, log_path=log_path)
+        time.sleep(1)
+        assert honcho.poll() is None, log_tail(log_path)  # honcho stops everything when any process exits
+    finally:
+        control.close()
+        honcho.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        try:
+            honcho.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            honcho.kill()
+            pytest.fail(f"honcho did not stop within 60 s of Ctrl-C:\n{log_tail(log_path)}")
+
+    log = log_path.read_text(errors="replace")
+    pids = [int(pid) for pid in re.findall(r"started \(pid=(\d+)\)", log)]
+    assert len(pids) == len(APP_SERVICES), log_tail(log_path)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -154,6 +154,8 @@ CELERY_TASK_ROUTES = {
     "papers.tasks.*": {"queue": "ingest"},
     "digests.tasks.*": {"queue": "digests"},
 }
+# Processes per worker (unset: one per CPU). Scale a queue with more worker processes or replicas.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
