@@ -7,11 +7,13 @@ queries, whatever the number of digests, entries, authors or posts on the page.
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch
+from django.db.models.functions import ExtractYear
 from django.shortcuts import get_object_or_404
 
 from papers.models import Author, Authorship, Category, PaperCategory, TweetQuerySet
 
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag
+from .social_card import CARD_TITLES
 
 LISTING_TOP_ENTRIES = 3
 
@@ -115,3 +117,57 @@ def adjacent_digests(digest):
     previous = published.filter(date__lt=digest.date).order_by("-date").first()
     following = published.filter(date__gt=digest.date).order_by("date").first()
     return previous, following
+
+
+FEATURE_TOP_ENTRIES = 5
+
+
+def featured_digest(digests):
+    """The newest digest of a listing, with its top entries' papers for the home page (one query)."""
+    digest = next(iter(digests), None)
+    if digest is None:
+        return None
+    digest.feature_entries = list(
+        DigestEntry.objects.filter(digest=digest).select_related("paper").order_by("position")[:FEATURE_TOP_ENTRIES]
+    )
+    return digest
+
+
+def paper_appearances():
+    """A paper's entries in published digests, newest digest first, for Prefetch("digest_entries", ...)."""
+    return (
+        DigestEntry.objects.filter(digest__in=DailyDigest.objects.published())
+        .select_related("digest")
+        .order_by("-digest__date")
+    )
+
+
+def archive_years():
+    """(year, number of published digests), newest year first (one query)."""
+    rows = (
+        DailyDigest.objects.published()
+        .annotate(year=ExtractYear("date"))
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by("-year")
+    )
+    return [(row["year"], row["count"]) for row in rows]
+
+
+def digest_days(*, start, end):
+    """{date: (slug, title)} of the published digests dated start <= date < end (one query)."""
+    rows = (
+        DailyDigest.objects.published()
+        .filter(date__gte=start, date__lt=end)
+        .order_by("date")
+        .values_list("date", "slug", "title")
+    )
+    return {date: (slug, title) for date, slug, title in rows}
+
+
+def social_card_source(*, slug, queryset=None):
+    """(digest, its top titles in order, its paper count) for its social card (two queries)."""
+    queryset = DailyDigest.objects.published() if queryset is None else queryset
+    digest = get_object_or_404(queryset.annotate(paper_count=Count("entries")), slug=slug)
+    entries = DigestEntry.objects.filter(digest=digest).select_related("paper").order_by("position")[:CARD_TITLES]
+    return digest, [entry.title for entry in entries], digest.paper_count

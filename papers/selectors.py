@@ -1,14 +1,28 @@
-"""Reads of papers for readers: every page's queries are stated here, once.
+"""Reads of papers for readers: the queries behind paper, category, author and trending pages.
 
-Each function returns a queryset whose rendering costs a fixed number of queries, whatever the
-number of papers, authors, categories or posts on the page. Digest data about a paper (the digests
-it appeared in) is read by the digests app (digests.selectors), which depends on papers, never
-the other way round.
+Every function returns a queryset or values whose rendering costs a fixed number of queries,
+whatever the number of papers, authors, categories or posts. Posts count only when visible.
 """
 
-from django.db.models import Prefetch
+import dataclasses
+import datetime as dt
 
-from .models import Authorship, Paper, PaperCategory, Tweet
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from .models import Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
+
+TRENDING_DAYS = 7
+RELATED_LIMIT = 5
+# Related papers: a shared author says more than a shared category (see README, "Reading the site").
+RELATED_AUTHOR_WEIGHT = 3
+RELATED_CATEGORY_WEIGHT = 1
+
+
+def visible_posts():
+    """The posts readers may see (editors hide spam and off-topic posts)."""
+    return Tweet.objects.filter(is_hidden=False)
 
 
 def papers_for_listing():
@@ -19,21 +33,158 @@ def papers_for_listing():
     )
 
 
-def papers_for_detail():
-    """Papers ready for their own page: the listing's prefetches, the primary category and the
-    visible posts (as `visible_posts`). Queries: the paper, authorships, categories, posts."""
-    return (
-        papers_for_listing()
-        .select_related("primary_category")
-        .prefetch_related(Prefetch("tweets", queryset=Tweet.objects.visible(), to_attr="visible_posts"))
+@dataclasses.dataclass(frozen=True)
+class AttentionWindow:
+    """The 7 days whose posts make "trending": up to now, or up to the newest post when the data is older."""
+
+    start: dt.datetime
+    end: dt.datetime
+    is_current: bool
+
+    @property
+    def first_day(self):
+        return timezone.localtime(self.start).date() + dt.timedelta(days=1)
+
+    @property
+    def last_day(self):
+        return timezone.localtime(self.end).date()
+
+
+def attention_window(*, now=None, days=TRENDING_DAYS):
+    """The trending window (one query: the newest visible post's time).
+
+    A site whose newest post is older than a week (the demo content, a paused collector) measures
+    the week that ends with its newest post, so "trending" is never empty while there are posts.
+    """
+    now = now or timezone.now()
+    latest = visible_posts().filter(posted_at__lte=now).aggregate(latest=Max("posted_at"))["latest"]
+    span = dt.timedelta(days=days)
+    if latest is None or latest >= now - span:
+        return AttentionWindow(start=now - span, end=now, is_current=True)
+    return AttentionWindow(start=latest - span, end=latest, is_current=False)
+
+
+def _attention(window=None):
+    """Reposts + likes of a paper's visible posts (posted within the window, if given), as a subquery."""
+    links = Tweet.papers.through.objects.filter(paper=OuterRef("pk"), tweet__is_hidden=False)
+    if window is not None:
+        links = links.filter(tweet__posted_at__gt=window.start, tweet__posted_at__lte=window.end)
+    total = links.values("paper").annotate(total=Sum(F("tweet__retweets") + F("tweet__likes"))).values("total")
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
+def with_attention(queryset, *, window):
+    """Papers annotated with `attention` (all their visible posts) and `hot` (posts within the window)."""
+    return queryset.annotate(attention=_attention(), hot=_attention(window))
+
+
+SORTS = {"new": ("-published", "-arxiv_id"), "hot": ("-hot", "-attention", "-published", "-arxiv_id")}
+
+
+def papers_sorted(queryset, *, sort, window):
+    """A listing's papers with their attention, by hot (attention within the window) or newest."""
+    return with_attention(queryset, window=window).order_by(*SORTS.get(sort, SORTS["new"]))
+
+
+def category_papers(category, *, sort, window):
+    return papers_sorted(papers_for_listing().filter(paper_categories__category=category), sort=sort, window=window)
+
+
+def author_papers(author, *, sort, window):
+    return papers_sorted(
+        papers_for_listing().filter(pk__in=Authorship.objects.filter(author=author).values("paper")),
+        sort=sort,
+        window=window,
     )
 
 
-def papers_in_category(*, category):
-    """A category's papers, newest first (the model's ordering), with authors and categories."""
-    return papers_for_listing().filter(paper_categories__category=category)
+def trending_papers(*, window, category=None, papers=None):
+    """Papers by the attention their visible posts drew within the window, most first (3 queries).
+
+    Only posts posted within the window count, whatever day the paper was announced. `category`
+    (a code) and `papers` (a queryset, e.g. a search's matches) narrow the candidates.
+    """
+    queryset = papers_for_listing().filter(
+        tweets__is_hidden=False, tweets__posted_at__gt=window.start, tweets__posted_at__lte=window.end
+    )
+    if category:
+        queryset = queryset.filter(pk__in=PaperCategory.objects.filter(category__code=category).values("paper"))
+    if papers is not None:
+        queryset = queryset.filter(pk__in=papers.values("pk"))
+    return queryset.annotate(hot=Sum(F("tweets__retweets") + F("tweets__likes"))).order_by("-hot", "arxiv_id")
 
 
-def papers_by_author(*, author):
-    """An author's papers, newest first (the model's ordering), with authors and categories."""
-    return papers_for_listing().filter(authorships__author=author)
+def paper_for_page(queryset=None):
+    """Papers ready for their page: primary category, authors, categories and visible posts, best first."""
+    queryset = papers_for_listing() if queryset is None else queryset
+    posts = visible_posts().annotate(score=F("retweets") + F("likes")).order_by("-score", "posted_at", "pk")
+    return queryset.select_related("primary_category").prefetch_related(
+        Prefetch("tweets", queryset=posts, to_attr="visible_posts")
+    )
+
+
+def metrics_history(paper):
+    """(tweet id, measured at, reposts + likes) of the paper's visible posts, oldest first (one query)."""
+    return list(
+        TweetMetrics.objects.filter(tweet__papers=paper, tweet__is_hidden=False)
+        .annotate(score=F("retweets") + F("likes"))
+        .order_by("measured_at", "tweet_id")
+        .values_list("tweet_id", "measured_at", "score")
+    )
+
+
+def related_papers(paper, *, limit=RELATED_LIMIT):
+    """Papers sharing the most authors, then categories, with this one (three queries with their lists).
+
+    Score: RELATED_AUTHOR_WEIGHT per shared author + RELATED_CATEGORY_WEIGHT per shared category;
+    ties go to the paper with more attention, then the newer. Uses the paper's prefetched rows.
+    """
+    author_ids = [authorship.author_id for authorship in paper.authorships.all()]
+    category_ids = [paper_category.category_id for paper_category in paper.paper_categories.all()]
+    if not author_ids and not category_ids:
+        return Paper.objects.none()
+    shared_authors = (
+        Authorship.objects.filter(paper=OuterRef("pk"), author_id__in=author_ids)
+        .values("paper")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    shared_categories = (
+        PaperCategory.objects.filter(paper=OuterRef("pk"), category_id__in=category_ids)
+        .values("paper")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    candidates = Paper.objects.filter(
+        Q(pk__in=Authorship.objects.filter(author_id__in=author_ids).values("paper"))
+        | Q(pk__in=PaperCategory.objects.filter(category_id__in=category_ids).values("paper"))
+    ).exclude(pk=paper.pk)
+    return (
+        papers_for_listing()
+        .filter(pk__in=candidates.values("pk"))
+        .annotate(
+            shared_authors=Coalesce(Subquery(shared_authors, output_field=IntegerField()), Value(0)),
+            shared_categories=Coalesce(Subquery(shared_categories, output_field=IntegerField()), Value(0)),
+            attention=_attention(),
+        )
+        .annotate(
+            relatedness=F("shared_authors") * RELATED_AUTHOR_WEIGHT + F("shared_categories") * RELATED_CATEGORY_WEIGHT
+        )
+        .order_by("-relatedness", "-attention", "-published", "arxiv_id")[:limit]
+    )
+
+
+def categories_index():
+    """Categories that have papers, with their paper counts, by group then code (one query)."""
+    return (
+        Category.objects.annotate(paper_count=Count("paper_categories"))
+        .filter(paper_count__gt=0)
+        .order_by("group", "code")
+    )
+
+
+def categories_with_papers():
+    """(code, name) of every category with papers, for filters (one query)."""
+    return list(
+        Category.objects.filter(paper_categories__isnull=False).distinct().order_by("code").values_list("code", "name")
+    )
