@@ -1,16 +1,36 @@
+import calendar
+import datetime as dt
+
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
-from django.views.generic import DetailView, ListView
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic.dates import MonthArchiveView, YearArchiveView
 from django.views.generic.detail import SingleObjectMixin
 
+from papers.selectors import attention_window, trending_papers
+
 from .models import DailyDigest, Tag
-from .selectors import adjacent_digests, digest_with_entries, digests_for_listing, entries_with_display_links
+from .selectors import (
+    adjacent_digests,
+    archive_years,
+    digest_days,
+    digest_with_entries,
+    digests_for_listing,
+    entries_with_display_links,
+    featured_digest,
+    social_card_source,
+)
 from .services.exporting import digest_export_markdown
+from .social_card import card_png, digest_card_content, site_card_png
+
+HOME_TRENDING = 5
 
 
 class DigestListView(ListView):
-    """The home page: published digests, newest first (queries: see digests_for_listing)."""
+    """The home page: the newest digest up front, then the others, and what is trending this week."""
 
     template_name = "digests/dailydigest_list.html"
     context_object_name = "digests"
@@ -20,6 +40,15 @@ class DigestListView(ListView):
 
     def get_queryset(self):
         return digests_for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if context["page_obj"].number == 1:
+            context["feature"] = featured_digest(context["digests"])
+            window = attention_window()
+            context["trending_window"] = window
+            context["trending"] = list(trending_papers(window=window)[:HOME_TRENDING])
+        return context
 
 
 def _visible_digests(request):
@@ -41,12 +70,15 @@ class DigestDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         digest = self.object
-        context["entries"] = entries_with_display_links(digest.entries.all())
+        entries = entries_with_display_links(digest.entries.all())
+        context["entries"] = entries
+        context["top_score"] = max((entry.retweets + entry.favorites for entry in entries), default=0)
         context["previous_digest"], context["next_digest"] = adjacent_digests(digest)
-        context["canonical_url"] = self.request.build_absolute_uri(digest.get_absolute_url())
         context["is_preview"] = not digest.is_public
-        if digest.social_image:
-            context["social_image_url"] = self.request.build_absolute_uri(digest.social_image)
+        card = digest_card_content(digest, [entry.title for entry in entries], len(entries))
+        context["social_image_url"] = self.request.build_absolute_uri(
+            f"{reverse('digests:digest-card', args=[digest.slug])}?v={card.fingerprint}"
+        )
         return context
 
 
@@ -55,6 +87,29 @@ def digest_markdown(request, slug):
     response = HttpResponse(digest_export_markdown(digest=digest), content_type="text/markdown; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{digest.slug}.md"'
     return response
+
+
+def _png_response(request, png, etag):
+    etag = f'"{etag}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(png, content_type="image/png")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=3600)
+    return response
+
+
+def digest_social_card(request, slug):
+    """The digest's social card (og:image): its date and top titles, drawn once per version."""
+    digest, titles, paper_count = social_card_source(slug=slug, queryset=_visible_digests(request))
+    content = digest_card_content(digest, titles, paper_count)
+    return _png_response(request, card_png(content), content.fingerprint)
+
+
+def site_social_card(request):
+    """The card of every page that has none of its own."""
+    return _png_response(request, site_card_png(), "site")
 
 
 class TagDetailView(SingleObjectMixin, ListView):
@@ -71,3 +126,74 @@ class TagDetailView(SingleObjectMixin, ListView):
 
     def get_queryset(self):
         return digests_for_listing().filter(tags=self.object)
+
+
+# The archive: calendars of the days that have a digest.
+
+
+def month_weeks(year, month, days):
+    """The month as weeks of (date, slug or "", title or "") from Monday, None for days of other months."""
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        weeks.append([(day, *days.get(day, ("", ""))) if day.month == month else None for day in week])
+    return weeks
+
+
+class ArchiveIndexView(TemplateView):
+    template_name = "digests/archive_index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["years"] = archive_years()
+        return context
+
+
+class DigestArchiveMixin:
+    """Published digests by date; a period without any is 404."""
+
+    date_field = "date"
+    allow_empty = False
+    allow_future = True  # published() already leaves out what is not live yet
+
+    def get_queryset(self):
+        return digests_for_listing()
+
+
+class DigestYearArchiveView(DigestArchiveMixin, YearArchiveView):
+    template_name = "digests/archive_year.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        year = context["year"].year
+        days = digest_days(start=dt.date(year, 1, 1), end=dt.date(year + 1, 1, 1))
+        months_with_digests = {day.month for day in days}
+        context["months"] = [
+            (dt.date(year, month, 1), month_weeks(year, month, days), sum(1 for day in days if day.month == month))
+            for month in range(1, 13)
+            if month in months_with_digests
+        ]
+        context["digest_count"] = len(days)
+        context["years"] = archive_years()
+        return context
+
+
+class DigestMonthArchiveView(DigestArchiveMixin, MonthArchiveView):
+    template_name = "digests/archive_month.html"
+    month_format = "%m"
+    context_object_name = "digests"
+
+    def get_month(self):
+        return f"{int(self.kwargs['month']):02d}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        first = context["month"]
+        days = {digest.date: (digest.slug, digest.title) for digest in context["digests"]}
+        context["weeks"] = month_weeks(first.year, first.month, days)
+        return context
+
+
+class FeedsView(TemplateView):
+    """Where readers find the feeds and how to filter them."""
+
+    template_name = "feeds.html"

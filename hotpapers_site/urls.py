@@ -5,12 +5,15 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from digests.markdownx_views import ImageUploadView, MarkdownifyView
-from digests.sitemaps import sitemaps
+from digests.sitemaps import sitemaps as digest_sitemaps
 from hotpapers_site.views import csp_report, favicon, healthz, robots_txt, staff_only
+from papers.sitemaps import sitemaps as paper_sitemaps
 
 admin.site.site_header = "Hot Papers admin"
 admin.site.site_title = "Hot Papers admin"
 admin.site.index_title = "Editor's desk"
+
+sitemaps = {**digest_sitemaps, **paper_sitemaps}
 
 urlpatterns = [
     path("admin/", admin.site.urls),

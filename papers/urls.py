@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
-from . import views
+from . import feeds, views
 from .sources.arxiv import BASE_ID, WRITTEN_ID, normalize_arxiv_id
 
 
@@ -47,4 +47,10 @@ urlpatterns = [
     ),
     path("categories/<str:code>/", views.CategoryDetailView.as_view(), name="category-detail"),
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
+    # Reader pages beyond a single paper: the lists, search and feeds.
+    path("categories/", views.CategoryListView.as_view(), name="category-list"),
+    path("trending/", views.TrendingView.as_view(), name="trending"),
+    path("search/", views.search, name="search"),
+    path("feeds/categories/<str:code>.atom", feeds.CategoryPapersFeed(), name="category-feed"),
+    path("feeds/trending.atom", feeds.TrendingPapersFeed(), name="trending-feed"),
 ]

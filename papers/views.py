@@ -1,18 +1,39 @@
-from django.views.generic import DetailView, ListView
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from digests.selectors import paper_appearances
+
+from .charts import attention_chart
+from .forms import SearchForm
 from .models import Author, Category
-from .selectors import papers_by_author, papers_for_detail, papers_in_category
+from .search import decorate, search_papers
+from .selectors import (
+    attention_window,
+    author_papers,
+    categories_index,
+    categories_with_papers,
+    category_papers,
+    metrics_history,
+    paper_for_page,
+    papers_for_listing,
+    related_papers,
+    trending_papers,
+)
 
 PAPERS_PER_PAGE = 25
+SEARCH_RESULTS_PER_PAGE = 20
+TRENDING_LIMIT = 50
 
 
 class PaperDetailView(DetailView):
-    """A paper's metadata, the published digests it ranked in, and its visible posts.
+    """A paper's metadata, the published digests it ranked in, its visible posts, attention and relatives.
 
-    Queries: the paper (with its primary category), authorships with authors, categories and the
-    visible posts (papers.selectors.papers_for_detail), and the entries in published digests with their
-    digest, which the template asks the digests app for ({% paper_digest_entries %}).
+    Queries: the paper (with its primary category), authorships with authors, categories, entries
+    in published digests with their digest, the visible posts, their metrics snapshots, and the
+    related papers with their authorships and categories.
     """
 
     template_name = "papers/paper_detail.html"
@@ -21,23 +42,42 @@ class PaperDetailView(DetailView):
     slug_url_kwarg = "arxiv_id"
 
     def get_queryset(self):
-        return papers_for_detail()
+        return paper_for_page().prefetch_related(
+            Prefetch("digest_entries", queryset=paper_appearances(), to_attr="published_entries")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["canonical_url"] = self.request.build_absolute_uri(self.object.get_absolute_url())
+        paper = self.object
+        context["attention"] = sum(post.score for post in paper.visible_posts)
+        context["chart"] = attention_chart(
+            metrics_rows=metrics_history(paper), entries=paper.published_entries, published=paper.published
+        )
+        context["related"] = list(related_papers(paper))
         return context
 
 
+def listing_sort(request):
+    return "hot" if request.GET.get("sort") == "hot" else "new"
+
+
 class PaperListDetailView(SingleObjectMixin, ListView):
-    """One object (a category, an author) and its papers, newest first, paginated."""
+    """One object (a category, an author) and its papers with their attention, newest or hottest first."""
 
     paginate_by = PAPERS_PER_PAGE
     parent_queryset = None
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object(queryset=self.parent_queryset)
+        self.sort = listing_sort(request)
+        self.window = attention_window()
         return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sort"] = self.sort
+        context["window"] = self.window
+        return context
 
 
 class CategoryDetailView(PaperListDetailView):
@@ -47,7 +87,7 @@ class CategoryDetailView(PaperListDetailView):
     parent_queryset = Category.objects.all()
 
     def get_queryset(self):
-        return papers_in_category(category=self.object)
+        return category_papers(self.object, sort=self.sort, window=self.window)
 
 
 class AuthorDetailView(PaperListDetailView):
@@ -55,4 +95,44 @@ class AuthorDetailView(PaperListDetailView):
     parent_queryset = Author.objects.all()
 
     def get_queryset(self):
-        return papers_by_author(author=self.object)
+        return author_papers(self.object, sort=self.sort, window=self.window)
+
+
+class CategoryListView(ListView):
+    """Every category that has papers, grouped as arXiv groups them, with its paper count."""
+
+    template_name = "papers/category_list.html"
+    context_object_name = "categories"
+
+    def get_queryset(self):
+        return categories_index()
+
+
+class TrendingView(TemplateView):
+    """Papers by the attention their posts drew in the last 7 days, whatever day they were announced."""
+
+    template_name = "papers/trending.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        window = attention_window()
+        context["window"] = window
+        context["papers"] = list(trending_papers(window=window)[:TRENDING_LIMIT])
+        return context
+
+
+def search(request):
+    """Full-text search with category and date filters (see papers.search), paginated."""
+    form = SearchForm(request.GET or None)
+    page_obj = None
+    if form.is_valid() and not form.criteria.is_empty:
+        paginator = Paginator(search_papers(papers_for_listing(), form.criteria), SEARCH_RESULTS_PER_PAGE)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        decorate(page_obj.object_list, form.criteria)
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "is_paginated": bool(page_obj and page_obj.has_other_pages()),
+        "categories": categories_with_papers(),
+    }
+    return render(request, "papers/search.html", context)

@@ -1,0 +1,109 @@
+"""Atom feeds of papers: per category and trending, each narrowed by ?q= (keywords) and ?category=.
+
+/feeds/categories/cs.CL.atom?q=retrieval is "cs.CL papers mentioning retrieval";
+/feeds/trending.atom?category=cs.LG the week's most discussed machine-learning papers.
+"""
+
+import dataclasses
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Category
+from .search import MAX_QUERY_LENGTH, Criteria, matching_papers
+from .selectors import attention_window, papers_for_listing, trending_papers
+
+FEED_ITEMS = 30
+FEED_AUTHORS = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedRequest:
+    criteria: Criteria
+    category: Category | None = None
+    window: object = None
+
+
+def _criteria(request, *, category=""):
+    query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+    return Criteria(query=query, category=category or request.GET.get("category", "").strip()[:32])
+
+
+def _filters_label(criteria):
+    parts = []
+    if criteria.category:
+        parts.append(f"in {criteria.category}")
+    if criteria.query:
+        parts.append(f"matching “{criteria.query}”")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+class PaperFeed(Feed):
+    feed_type = Atom1Feed
+
+    def item_title(self, paper):
+        return " ".join(paper.title.split())
+
+    def item_description(self, paper):
+        return " ".join(paper.abstract.split())
+
+    def item_author_name(self, paper):
+        names = [authorship.author.name for authorship in paper.authorships.all()]
+        return ", ".join(names[:FEED_AUTHORS]) + (" et al." if len(names) > FEED_AUTHORS else "")
+
+    def item_pubdate(self, paper):
+        return paper.published
+
+    def item_updateddate(self, paper):
+        return paper.updated or paper.published
+
+    def item_categories(self, paper):
+        return [paper_category.category.code for paper_category in paper.paper_categories.all()]
+
+
+class CategoryPapersFeed(PaperFeed):
+    """A category's newest papers, optionally only those matching ?q=."""
+
+    def get_object(self, request, code):
+        category = get_object_or_404(Category, code=code)
+        return FeedRequest(criteria=_criteria(request, category=category.code), category=category)
+
+    def title(self, obj):
+        name = f" {obj.category.name}" if obj.category.name else ""
+        query = f" matching “{obj.criteria.query}”" if obj.criteria.query else ""
+        return f"{settings.HOTPAPERS_SITE_NAME}: {obj.category.code}{name} papers{query}"
+
+    def link(self, obj):
+        return obj.category.get_absolute_url()
+
+    def subtitle(self, obj):
+        return f"The newest papers in arXiv's {obj.category.code} category that {settings.HOTPAPERS_SITE_NAME} knows."
+
+    def items(self, obj):
+        return matching_papers(papers_for_listing(), obj.criteria).order_by("-published", "-arxiv_id")[:FEED_ITEMS]
+
+
+class TrendingPapersFeed(PaperFeed):
+    """The papers whose posts drew the most reposts + likes in the trending week, optionally filtered."""
+
+    def get_object(self, request):
+        return FeedRequest(criteria=_criteria(request), window=attention_window())
+
+    def title(self, obj):
+        return f"{settings.HOTPAPERS_SITE_NAME}: trending papers{_filters_label(obj.criteria)}"
+
+    def link(self, obj):
+        return reverse("papers:trending")
+
+    def subtitle(self, obj):
+        return "Papers by the attention their posts drew in the last 7 days, whatever day they were announced."
+
+    def items(self, obj):
+        criteria = obj.criteria
+        papers = None
+        if criteria.query:
+            papers = matching_papers(papers_for_listing(), dataclasses.replace(criteria, category=""))
+        return trending_papers(window=obj.window, category=criteria.category, papers=papers)[:FEED_ITEMS]
