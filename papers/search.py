@@ -1,7 +1,7 @@
 """Full-text search over papers: titles, author names and abstracts.
 
 PostgreSQL: a `search_vector` column on papers_paper (title weight A, author names B, abstract C),
-kept up to date by triggers (migration 0007) and indexed with GIN; queries use
+kept up to date by triggers (migration 0008) and indexed with GIN; queries use
 websearch_to_tsquery (quotes, OR, -word: never a syntax error), SearchRank and SearchHeadline.
 The column is not a model field, so no page but search ever reads its bytes.
 SQLite (`make run`): every word must appear in a title, an abstract or an author's name

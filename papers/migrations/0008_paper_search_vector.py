@@ -103,6 +103,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("papers", "0006_ingestrun_requested_by")]
+    dependencies = [("papers", "0007_arxiv_id_validator")]
 
     operations = [migrations.RunPython(forward, backward, elidable=False)]
