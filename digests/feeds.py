@@ -1,12 +1,19 @@
-"""Feeds of published digests: /feeds/digests.atom and /feeds/digests.rss."""
+"""Feeds of published digests (/feeds/digests.atom, /feeds/digests.rss) and of trending papers."""
+
+import dataclasses
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.template.loader import render_to_string
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from .selectors import digests_for_listing
+from papers.feeds import FEED_ITEMS as PAPER_FEED_ITEMS
+from papers.feeds import FeedRequest, PaperFeed, feed_criteria, filters_label
+from papers.search import matching_papers
+from papers.selectors import attention_window, papers_for_listing
+
+from .selectors import digests_for_listing, trending_papers
 
 FEED_ITEMS = 20
 
@@ -20,7 +27,7 @@ class DigestsFeed(Feed):
         return f"{settings.HOTPAPERS_SITE_NAME}: daily digests"
 
     def items(self):
-        return digests_for_listing()[:FEED_ITEMS]
+        return digests_for_listing()[:PAPER_FEED_ITEMS]
 
     def item_title(self, digest):
         return digest.title
@@ -38,3 +45,29 @@ class DigestsFeed(Feed):
 class DigestsAtomFeed(DigestsFeed):
     feed_type = Atom1Feed
     subtitle = DigestsFeed.description
+
+
+class TrendingPapersFeed(PaperFeed):
+    """The papers whose posts drew the most reposts + likes in the trending week; ?category= and ?q= narrow it.
+
+    /feeds/trending.atom?category=cs.CL&q=retrieval: the week's most discussed cs.CL papers mentioning retrieval.
+    """
+
+    def get_object(self, request):
+        return FeedRequest(criteria=feed_criteria(request), window=attention_window())
+
+    def title(self, obj):
+        return f"{settings.HOTPAPERS_SITE_NAME}: trending papers{filters_label(obj.criteria)}"
+
+    def link(self, obj):
+        return reverse("digests:trending")
+
+    def subtitle(self, obj):
+        return "Papers by the attention their posts drew in the last 7 days, whatever day they were announced."
+
+    def items(self, obj):
+        criteria = obj.criteria
+        papers = None
+        if criteria.query:
+            papers = matching_papers(papers_for_listing(), dataclasses.replace(criteria, category=""))
+        return trending_papers(window=obj.window, category=criteria.category, papers=papers)[:PAPER_FEED_ITEMS]

@@ -6,11 +6,12 @@ queries, whatever the number of digests, entries, authors or posts on the page.
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch
-from django.db.models.functions import ExtractYear
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models.functions import Coalesce, ExtractYear
 from django.shortcuts import get_object_or_404
 
-from papers.models import Author, Authorship, Category, PaperCategory, TweetQuerySet
+from papers.models import Author, Authorship, Category, PaperCategory
+from papers.selectors import papers_posted_about
 
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag
 from .social_card import CARD_TITLES
@@ -39,24 +40,11 @@ def entries_for_display():
     Queries: entries with their papers, authorships with authors, paper categories
     with categories, and the visible embedded posts (hidden posts never leave the database).
     """
-    visible_tweets = DigestEntryTweet.objects.filter(TweetQuerySet.visible_q("tweet__")).select_related("tweet")
+    visible_tweets = DigestEntryTweet.objects.filter(tweet__is_hidden=False).select_related("tweet")
     return DigestEntry.objects.select_related("paper").prefetch_related(
         Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")),
         Prefetch("paper__paper_categories", queryset=PaperCategory.objects.select_related("category")),
         Prefetch("entry_tweets", queryset=visible_tweets),
-    )
-
-
-def published_entries_for_paper(*, paper):
-    """The paper's entries in published digests, newest digest first, each with its digest (one query).
-
-    What a paper's page shows of digests: the papers app links here through the
-    {% paper_digest_entries %} tag, so papers never imports digests.
-    """
-    return (
-        DigestEntry.objects.filter(paper=paper, digest__in=DailyDigest.objects.published())
-        .select_related("digest")
-        .order_by("-digest__date")
     )
 
 
@@ -133,10 +121,10 @@ def featured_digest(digests):
     return digest
 
 
-def paper_appearances():
-    """A paper's entries in published digests, newest digest first, for Prefetch("digest_entries", ...)."""
+def published_entries_for_paper(*, paper):
+    """The paper's entries in published digests, newest digest first, each with its digest (one query)."""
     return (
-        DigestEntry.objects.filter(digest__in=DailyDigest.objects.published())
+        DigestEntry.objects.filter(paper=paper, digest__in=DailyDigest.objects.published())
         .select_related("digest")
         .order_by("-digest__date")
     )
@@ -171,3 +159,48 @@ def social_card_source(*, slug, queryset=None):
     digest = get_object_or_404(queryset.annotate(paper_count=Count("entries")), slug=slug)
     entries = DigestEntry.objects.filter(digest=digest).select_related("paper").order_by("position")[:CARD_TITLES]
     return digest, [entry.title for entry in entries], digest.paper_count
+
+
+def trending_papers(*, window, category=None, papers=None):
+    """Papers by the attention their visible posts drew within the window, most first (3 queries).
+
+    Attention is the reposts + likes of the paper's visible posts posted within the window, whatever
+    day arXiv announced it. Posts whose counters were never read (those known only from a Markdown
+    post, which gives an entry's totals, not each post's) count 0; for a paper whose window posts
+    all count 0, the snapshot of a published digest dated within the window stands for them.
+    """
+    snapshot = (
+        DigestEntry.objects.filter(
+            paper=OuterRef("pk"),
+            digest__in=DailyDigest.objects.published(),
+            digest__date__gte=window.first_day,
+            digest__date__lte=window.last_day,
+        )
+        .annotate(score=F("retweets") + F("favorites"))
+        .order_by("-score")
+        .values("score")[:1]
+    )
+    return (
+        papers_posted_about(window=window, category=category, papers=papers)
+        .annotate(
+            snapshot=Coalesce(Subquery(snapshot, output_field=IntegerField()), Value(0)),
+            hot=Case(When(post_hot__gt=0, then=F("post_hot")), default=F("snapshot"), output_field=IntegerField()),
+        )
+        .order_by("-hot", "-post_count", "arxiv_id")
+    )
+
+
+def best_entries_for_papers(*, paper_ids):
+    """{paper id: the published entry that measured it highest (with its digest)} (one query; none without ids)."""
+    if not paper_ids:
+        return {}
+    entries = (
+        DigestEntry.objects.filter(paper_id__in=paper_ids, digest__in=DailyDigest.objects.published())
+        .select_related("digest")
+        .annotate(score=F("retweets") + F("favorites"))
+        .order_by("paper_id", "-score", "-digest__date")
+    )
+    best = {}
+    for entry in entries:
+        best.setdefault(entry.paper_id, entry)
+    return best

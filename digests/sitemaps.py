@@ -72,7 +72,7 @@ class SectionSitemap(Sitemap):
 
     changefreq = "daily"
     priority = 1.0
-    names = ["digests:digest-list", "papers:trending", "papers:category-list", "digests:archive", "digests:feeds"]
+    names = ["digests:digest-list", "digests:trending", "papers:category-list", "digests:archive", "digests:feeds"]
 
     def items(self):
         return self.names

@@ -10,7 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.dates import MonthArchiveView, YearArchiveView
 from django.views.generic.detail import SingleObjectMixin
 
-from papers.selectors import attention_window, trending_papers
+from papers.selectors import attention_window
 
 from .models import DailyDigest, Tag
 from .selectors import (
@@ -22,11 +22,13 @@ from .selectors import (
     entries_with_display_links,
     featured_digest,
     social_card_source,
+    trending_papers,
 )
 from .services.exporting import digest_export_markdown
 from .social_card import card_png, digest_card_content, site_card_png
 
 HOME_TRENDING = 5
+TRENDING_LIMIT = 50
 
 
 class DigestListView(ListView):
@@ -190,6 +192,19 @@ class DigestMonthArchiveView(DigestArchiveMixin, MonthArchiveView):
         first = context["month"]
         days = {digest.date: (digest.slug, digest.title) for digest in context["digests"]}
         context["weeks"] = month_weeks(first.year, first.month, days)
+        return context
+
+
+class TrendingView(TemplateView):
+    """Papers by the attention their posts drew in the last 7 days, whatever day they were announced."""
+
+    template_name = "digests/trending.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        window = attention_window()
+        context["window"] = window
+        context["papers"] = list(trending_papers(window=window)[:TRENDING_LIMIT])
         return context
 
 

@@ -1,7 +1,7 @@
-"""Atom feeds of papers: per category and trending, each narrowed by ?q= (keywords) and ?category=.
+"""Atom feeds of papers: per category, narrowed by ?q= (keywords); the trending feed (digests.feeds)
+shares PaperFeed and takes ?q= and ?category=.
 
-/feeds/categories/cs.CL.atom?q=retrieval is "cs.CL papers mentioning retrieval";
-/feeds/trending.atom?category=cs.LG the week's most discussed machine-learning papers.
+/feeds/categories/cs.CL.atom?q=retrieval is "cs.CL papers mentioning retrieval".
 """
 
 import dataclasses
@@ -9,12 +9,11 @@ import dataclasses
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from .models import Category
 from .search import MAX_QUERY_LENGTH, Criteria, matching_papers
-from .selectors import attention_window, papers_for_listing, trending_papers
+from .selectors import papers_for_listing
 
 FEED_ITEMS = 30
 FEED_AUTHORS = 3
@@ -27,12 +26,12 @@ class FeedRequest:
     window: object = None
 
 
-def _criteria(request, *, category=""):
+def feed_criteria(request, *, category=""):
     query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
     return Criteria(query=query, category=category or request.GET.get("category", "").strip()[:32])
 
 
-def _filters_label(criteria):
+def filters_label(criteria):
     parts = []
     if criteria.category:
         parts.append(f"in {criteria.category}")
@@ -69,7 +68,7 @@ class CategoryPapersFeed(PaperFeed):
 
     def get_object(self, request, code):
         category = get_object_or_404(Category, code=code)
-        return FeedRequest(criteria=_criteria(request, category=category.code), category=category)
+        return FeedRequest(criteria=feed_criteria(request, category=category.code), category=category)
 
     def title(self, obj):
         name = f" {obj.category.name}" if obj.category.name else ""
@@ -84,26 +83,3 @@ class CategoryPapersFeed(PaperFeed):
 
     def items(self, obj):
         return matching_papers(papers_for_listing(), obj.criteria).order_by("-published", "-arxiv_id")[:FEED_ITEMS]
-
-
-class TrendingPapersFeed(PaperFeed):
-    """The papers whose posts drew the most reposts + likes in the trending week, optionally filtered."""
-
-    def get_object(self, request):
-        return FeedRequest(criteria=_criteria(request), window=attention_window())
-
-    def title(self, obj):
-        return f"{settings.HOTPAPERS_SITE_NAME}: trending papers{_filters_label(obj.criteria)}"
-
-    def link(self, obj):
-        return reverse("papers:trending")
-
-    def subtitle(self, obj):
-        return "Papers by the attention their posts drew in the last 7 days, whatever day they were announced."
-
-    def items(self, obj):
-        criteria = obj.criteria
-        papers = None
-        if criteria.query:
-            papers = matching_papers(papers_for_listing(), dataclasses.replace(criteria, category=""))
-        return trending_papers(window=obj.window, category=criteria.category, papers=papers)[:FEED_ITEMS]

@@ -98,11 +98,9 @@ def author_papers(author, *, sort, window):
     )
 
 
-def trending_papers(*, window, category=None, papers=None):
-    """Papers by the attention their visible posts drew within the window, most first (3 queries).
-
-    Only posts posted within the window count, whatever day the paper was announced. `category`
-    (a code) and `papers` (a queryset, e.g. a search's matches) narrow the candidates.
+def papers_posted_about(*, window, category=None, papers=None):
+    """Papers with visible posts posted within the window, each with `post_hot` (their reposts + likes)
+    and `post_count`. Unordered. `category` (a code) and `papers` (a queryset) narrow the candidates.
     """
     queryset = papers_for_listing().filter(
         tweets__is_hidden=False, tweets__posted_at__gt=window.start, tweets__posted_at__lte=window.end
@@ -111,7 +109,7 @@ def trending_papers(*, window, category=None, papers=None):
         queryset = queryset.filter(pk__in=PaperCategory.objects.filter(category__code=category).values("paper"))
     if papers is not None:
         queryset = queryset.filter(pk__in=papers.values("pk"))
-    return queryset.annotate(hot=Sum(F("tweets__retweets") + F("tweets__likes"))).order_by("-hot", "arxiv_id")
+    return queryset.annotate(post_hot=Sum(F("tweets__retweets") + F("tweets__likes")), post_count=Count("tweets"))
 
 
 def paper_for_page(queryset=None):

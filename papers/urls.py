@@ -49,8 +49,6 @@ urlpatterns = [
     path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author-detail"),
     # Reader pages beyond a single paper: the lists, search and feeds.
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
-    path("trending/", views.TrendingView.as_view(), name="trending"),
     path("search/", views.search, name="search"),
     path("feeds/categories/<str:code>.atom", feeds.CategoryPapersFeed(), name="category-feed"),
-    path("feeds/trending.atom", feeds.TrendingPapersFeed(), name="trending-feed"),
 ]

@@ -1,12 +1,8 @@
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.shortcuts import render
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
-from digests.selectors import paper_appearances
-
-from .charts import attention_chart
 from .forms import SearchForm
 from .models import Author, Category
 from .search import decorate, search_papers
@@ -16,24 +12,22 @@ from .selectors import (
     categories_index,
     categories_with_papers,
     category_papers,
-    metrics_history,
     paper_for_page,
     papers_for_listing,
     related_papers,
-    trending_papers,
 )
 
 PAPERS_PER_PAGE = 25
 SEARCH_RESULTS_PER_PAGE = 20
-TRENDING_LIMIT = 50
 
 
 class PaperDetailView(DetailView):
-    """A paper's metadata, the published digests it ranked in, its visible posts, attention and relatives.
+    """A paper's metadata, its visible posts, attention and related papers.
 
-    Queries: the paper (with its primary category), authorships with authors, categories, entries
-    in published digests with their digest, the visible posts, their metrics snapshots, and the
-    related papers with their authorships and categories.
+    Queries: the paper (with its primary category), authorships with authors, categories, the
+    visible posts, and the related papers with their authorships and categories. What digests say
+    about the paper (where it ranked, its attention chart) the template asks the digests app for
+    ({% paper_digest_record %}: two more), so papers never imports digests.
     """
 
     template_name = "papers/paper_detail.html"
@@ -42,17 +36,12 @@ class PaperDetailView(DetailView):
     slug_url_kwarg = "arxiv_id"
 
     def get_queryset(self):
-        return paper_for_page().prefetch_related(
-            Prefetch("digest_entries", queryset=paper_appearances(), to_attr="published_entries")
-        )
+        return paper_for_page()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         paper = self.object
         context["attention"] = sum(post.score for post in paper.visible_posts)
-        context["chart"] = attention_chart(
-            metrics_rows=metrics_history(paper), entries=paper.published_entries, published=paper.published
-        )
         context["related"] = list(related_papers(paper))
         return context
 
@@ -106,19 +95,6 @@ class CategoryListView(ListView):
 
     def get_queryset(self):
         return categories_index()
-
-
-class TrendingView(TemplateView):
-    """Papers by the attention their posts drew in the last 7 days, whatever day they were announced."""
-
-    template_name = "papers/trending.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        window = attention_window()
-        context["window"] = window
-        context["papers"] = list(trending_papers(window=window)[:TRENDING_LIMIT])
-        return context
 
 
 def search(request):

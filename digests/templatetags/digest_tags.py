@@ -1,6 +1,7 @@
 """Template helpers for digest pages: Markdown and embedded posts, always sanitized."""
 
 import json
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django import template
@@ -11,7 +12,9 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from digests.html import render_arxiv_teaser, render_arxiv_text, render_markdown, sanitize_post_html
-from digests.selectors import published_entries_for_paper
+from digests.selectors import best_entries_for_papers, published_entries_for_paper
+from papers.charts import attention_chart
+from papers.selectors import metrics_history
 
 register = template.Library()
 
@@ -48,12 +51,6 @@ def embedded_post(context, tweet):
         "post_url": http_url(tweet.url),
         "load_x_widgets": context.get("load_x_widgets", False),
     }
-
-
-@register.inclusion_tag("includes/paper_digest_entries.html")
-def paper_digest_entries(paper):
-    """The published digests a paper ranked in, linked to its place in each (one query)."""
-    return {"entries": list(published_entries_for_paper(paper=paper))}
 
 
 @register.simple_tag
@@ -172,3 +169,43 @@ def site_json_ld(context):
             "description": "The arXiv papers that drew the most attention on social media, one digest a day.",
         }
     )
+
+
+@dataclass(frozen=True)
+class PaperDigestRecord:
+    entries: list
+    chart: object
+
+    @property
+    def best_entry(self):
+        """The entry whose digest measured the most reposts + likes (None without entries)."""
+        return max(self.entries, key=lambda entry: entry.retweets + entry.favorites, default=None)
+
+
+@register.simple_tag
+def paper_digest_record(paper):
+    """What digests say about a paper: its entries in published digests and its attention chart (two queries).
+
+    The chart draws the posts' metrics snapshots, or the digests' own measurements where that is all
+    there is, from 0 at the first post (or arXiv's date). The papers app reaches digests through this
+    tag, never through an import. Uses the paper's prefetched `visible_posts`.
+    """
+    entries = list(published_entries_for_paper(paper=paper))
+    post_times = [post.posted_at for post in getattr(paper, "visible_posts", []) if post.posted_at]
+    start = min(post_times, default=None) or paper.published
+    chart = attention_chart(metrics_rows=metrics_history(paper), entries=entries, published=start)
+    return PaperDigestRecord(entries=entries, chart=chart)
+
+
+@register.simple_tag
+def digest_snapshots(papers):
+    """{paper id: its best published entry} for a page of papers (one query; none for an empty page).
+
+    A paper whose posts carry no counters (known from Markdown posts only) shows what a digest measured.
+    """
+    return best_entries_for_papers(paper_ids=[paper.pk for paper in papers])
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
