@@ -164,6 +164,10 @@ class DigestArchiveMixin:
 class DigestYearArchiveView(DigestArchiveMixin, YearArchiveView):
     template_name = "digests/archive_year.html"
 
+    def get_queryset(self):
+        # The year shows calendars, not cards: dates and slugs are all it reads.
+        return DailyDigest.objects.published().only("date", "slug", "title")
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year = context["year"].year

@@ -108,6 +108,7 @@ def search(request):
     context = {
         "form": form,
         "page_obj": page_obj,
+        "searched": page_obj is not None,
         "is_paginated": bool(page_obj and page_obj.has_other_pages()),
         "categories": categories_with_papers(),
     }

@@ -31,21 +31,25 @@ def queries_for(client, url):
 # The home page
 
 
-def test_home_lists_published_digests_newest_first_with_paper_count_and_top_three(client):
+def test_home_features_the_newest_digest_then_lists_the_others_with_their_top_three(client):
+    oldest = digest_with_entries(5, tweets=0, date=dt.date(2022, 1, 11))
     older = digest_with_entries(2, tweets=0, date=dt.date(2022, 1, 12))
-    newer = digest_with_entries(5, tweets=0, date=dt.date(2022, 1, 13))
-    top_titles = [e.paper.title for e in newer.entries.order_by("position")[:3]]
-    fourth_title = newer.entries.get(position=4).paper.title
+    newest = digest_with_entries(7, tweets=0, date=dt.date(2022, 1, 13))
+    featured_titles = [e.paper.title for e in newest.entries.order_by("position")[:5]]
+    card_titles = [e.paper.title for e in oldest.entries.order_by("position")[:3]]
 
     response = client.get(reverse("digests:digest-list"))
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.index(newer.title) < html.index(older.title)
-    assert "5 papers" in html and "2 papers" in html
-    assert all(title in html for title in top_titles)
-    assert fourth_title not in html
-    assert reverse("digests:digest-detail", args=[newer.slug]) in html
+    assert html.index("Latest digest") < html.index(newest.title) < html.index(older.title) < html.index(oldest.title)
+    assert "7 papers" in html and "5 papers" in html and "2 papers" in html
+    assert all(title in html for title in featured_titles + card_titles)
+    assert newest.entries.get(position=6).paper.title not in html
+    assert oldest.entries.get(position=4).paper.title not in html
+    assert "Read the digest: all 7 papers" in html
+    # Titles on cards link to their place in the digest.
+    assert f'{reverse("digests:digest-detail", args=[oldest.slug])}#paper-1"' in html
     assert "and 2 more" in html and html.count(" more</a>") == 1
 
 
@@ -79,12 +83,14 @@ def test_home_is_paginated_with_an_accessible_nav(client, settings):
 
 
 def test_home_costs_the_same_queries_for_a_full_and_a_short_page(client):
-    digest_with_entries(1, tweets=0)
+    digest_with_entries(1, tweets=1)
     short_page = queries_for(client, reverse("digests:digest-list"))
     for _ in range(9):
-        digest_with_entries(6, tweets=1)
+        digest_with_entries(6, tweets=2)
     full_page = queries_for(client, reverse("digests:digest-list"))
-    assert short_page == full_page == 3
+    # count, digests, their top entries, the featured digest's entries, the trending window,
+    # trending papers with their authorships and categories
+    assert short_page == full_page == 8
 
 
 # A digest
@@ -220,7 +226,7 @@ def test_titles_and_names_are_escaped(client):
     html = client.get(entry.digest.get_absolute_url()).content.decode()
 
     assert "<script>alert" not in html
-    assert "&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt; Attention" in html
+    assert "&lt;script&gt;alert('t')&lt;/script&gt; Attention" in html  # as text, escaped (nh3 serialises it)
     assert "<img src=x" not in html
 
 

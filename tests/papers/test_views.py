@@ -71,7 +71,9 @@ def test_paper_page_costs_constant_queries(client):
         DigestEntryFactory(paper=large)
     large.tweets.add(*[TweetFactory() for _ in range(8)])
 
-    assert queries_for(client, small.get_absolute_url()) == queries_for(client, large.get_absolute_url()) == 5
+    # the paper, authorships, categories, visible posts, related papers with their authorships and
+    # categories, then (digests' tag) its published entries and its posts' metrics snapshots
+    assert queries_for(client, small.get_absolute_url()) == queries_for(client, large.get_absolute_url()) == 9
 
 
 def test_category_page_lists_its_papers_newest_first_paginated(client):
@@ -120,6 +122,8 @@ def test_listing_pages_cost_constant_queries(client, count):
         paper = PaperFactory(with_authors=3, with_categories=["cs.RO", "cs.LG"])
         Authorship.objects.create(paper=paper, author=author, position=4)
 
-    # the object, the count, the page of papers, authorships with authors, categories
-    assert queries_for(client, category.get_absolute_url()) == 5
-    assert queries_for(client, author.get_absolute_url()) == 5
+    # the object, the trending window, the count, the page of papers with their attention,
+    # authorships with authors, categories, and the digests' snapshots of the page's papers
+    for sort in ("new", "hot"):
+        assert queries_for(client, f"{category.get_absolute_url()}?sort={sort}") == 7
+        assert queries_for(client, f"{author.get_absolute_url()}?sort={sort}") == 7
