@@ -10,7 +10,7 @@ from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, S
 from django.db.models.functions import Coalesce, ExtractYear
 from django.shortcuts import get_object_or_404
 
-from papers.models import Author, Authorship, Category, PaperCategory
+from papers.models import Author, Authorship, Category, PaperCategory, TweetQuerySet
 from papers.selectors import papers_posted_about
 
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag
@@ -40,7 +40,7 @@ def entries_for_display():
     Queries: entries with their papers, authorships with authors, paper categories
     with categories, and the visible embedded posts (hidden posts never leave the database).
     """
-    visible_tweets = DigestEntryTweet.objects.filter(tweet__is_hidden=False).select_related("tweet")
+    visible_tweets = DigestEntryTweet.objects.filter(TweetQuerySet.visible_q("tweet__")).select_related("tweet")
     return DigestEntry.objects.select_related("paper").prefetch_related(
         Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")),
         Prefetch("paper__paper_categories", queryset=PaperCategory.objects.select_related("category")),

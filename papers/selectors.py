@@ -11,7 +11,7 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
+from .models import Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics, TweetQuerySet
 
 TRENDING_DAYS = 7
 RELATED_LIMIT = 5
@@ -22,7 +22,7 @@ RELATED_CATEGORY_WEIGHT = 1
 
 def visible_posts():
     """The posts readers may see (editors hide spam and off-topic posts)."""
-    return Tweet.objects.filter(is_hidden=False)
+    return Tweet.objects.visible()
 
 
 def papers_for_listing():
@@ -66,7 +66,7 @@ def attention_window(*, now=None, days=TRENDING_DAYS):
 
 def _attention(window=None):
     """Reposts + likes of a paper's visible posts (posted within the window, if given), as a subquery."""
-    links = Tweet.papers.through.objects.filter(paper=OuterRef("pk"), tweet__is_hidden=False)
+    links = Tweet.papers.through.objects.filter(TweetQuerySet.visible_q("tweet__"), paper=OuterRef("pk"))
     if window is not None:
         links = links.filter(tweet__posted_at__gt=window.start, tweet__posted_at__lte=window.end)
     total = links.values("paper").annotate(total=Sum(F("tweet__retweets") + F("tweet__likes"))).values("total")
@@ -86,16 +86,14 @@ def papers_sorted(queryset, *, sort, window):
     return with_attention(queryset, window=window).order_by(*SORTS.get(sort, SORTS["new"]))
 
 
-def category_papers(category, *, sort, window):
-    return papers_sorted(papers_for_listing().filter(paper_categories__category=category), sort=sort, window=window)
+def papers_in_category(*, category):
+    """A category's papers with their authors and categories (unordered: see papers_sorted)."""
+    return papers_for_listing().filter(paper_categories__category=category)
 
 
-def author_papers(author, *, sort, window):
-    return papers_sorted(
-        papers_for_listing().filter(pk__in=Authorship.objects.filter(author=author).values("paper")),
-        sort=sort,
-        window=window,
-    )
+def papers_by_author(*, author):
+    """An author's papers with their authors and categories, each once (unordered: see papers_sorted)."""
+    return papers_for_listing().filter(pk__in=Authorship.objects.filter(author=author).values("paper"))
 
 
 def papers_posted_about(*, window, category=None, papers=None):
@@ -103,7 +101,7 @@ def papers_posted_about(*, window, category=None, papers=None):
     and `post_count`. Unordered. `category` (a code) and `papers` (a queryset) narrow the candidates.
     """
     queryset = papers_for_listing().filter(
-        tweets__is_hidden=False, tweets__posted_at__gt=window.start, tweets__posted_at__lte=window.end
+        TweetQuerySet.visible_q("tweets__"), tweets__posted_at__gt=window.start, tweets__posted_at__lte=window.end
     )
     if category:
         queryset = queryset.filter(pk__in=PaperCategory.objects.filter(category__code=category).values("paper"))
@@ -112,8 +110,9 @@ def papers_posted_about(*, window, category=None, papers=None):
     return queryset.annotate(post_hot=Sum(F("tweets__retweets") + F("tweets__likes")), post_count=Count("tweets"))
 
 
-def paper_for_page(queryset=None):
-    """Papers ready for their page: primary category, authors, categories and visible posts, best first."""
+def papers_for_detail(queryset=None):
+    """Papers ready for their own page: primary category, authors, categories and visible posts (as
+    `visible_posts`, best first). Queries: the paper, authorships, categories, posts."""
     queryset = papers_for_listing() if queryset is None else queryset
     posts = visible_posts().annotate(score=F("retweets") + F("likes")).order_by("-score", "posted_at", "pk")
     return queryset.select_related("primary_category").prefetch_related(
@@ -124,7 +123,7 @@ def paper_for_page(queryset=None):
 def metrics_history(paper):
     """(tweet id, measured at, reposts + likes) of the paper's visible posts, oldest first (one query)."""
     return list(
-        TweetMetrics.objects.filter(tweet__papers=paper, tweet__is_hidden=False)
+        TweetMetrics.objects.filter(TweetQuerySet.visible_q("tweet__"), tweet__papers=paper)
         .annotate(score=F("retweets") + F("likes"))
         .order_by("measured_at", "tweet_id")
         .values_list("tweet_id", "measured_at", "score")

@@ -8,12 +8,13 @@ from .models import Author, Category
 from .search import decorate, search_papers
 from .selectors import (
     attention_window,
-    author_papers,
     categories_index,
     categories_with_papers,
-    category_papers,
-    paper_for_page,
+    papers_by_author,
+    papers_for_detail,
     papers_for_listing,
+    papers_in_category,
+    papers_sorted,
     related_papers,
 )
 
@@ -36,7 +37,7 @@ class PaperDetailView(DetailView):
     slug_url_kwarg = "arxiv_id"
 
     def get_queryset(self):
-        return paper_for_page()
+        return papers_for_detail()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -76,7 +77,7 @@ class CategoryDetailView(PaperListDetailView):
     parent_queryset = Category.objects.all()
 
     def get_queryset(self):
-        return category_papers(self.object, sort=self.sort, window=self.window)
+        return papers_sorted(papers_in_category(category=self.object), sort=self.sort, window=self.window)
 
 
 class AuthorDetailView(PaperListDetailView):
@@ -84,7 +85,7 @@ class AuthorDetailView(PaperListDetailView):
     parent_queryset = Author.objects.all()
 
     def get_queryset(self):
-        return author_papers(self.object, sort=self.sort, window=self.window)
+        return papers_sorted(papers_by_author(author=self.object), sort=self.sort, window=self.window)
 
 
 class CategoryListView(ListView):
