@@ -59,6 +59,7 @@ run-all: install-dev services
 
 chromium:
 	bash .ci/services chromium
+	test -f var/node/node_modules/axe-core/axe.min.js || npm install --prefix var/node --no-audit --no-fund --silent axe-core@4.14.1
 
 # The whole suite on a fresh test database; `make test PYTEST_ARGS="-m 'not browser'"` passes options on.
 # Timing: the run ends with pytest's 10 slowest tests, its summary line and the wall-clock time.
