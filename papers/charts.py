@@ -10,7 +10,7 @@ import datetime as dt
 
 WIDTH = 640
 HEIGHT = 180
-PAD_LEFT = 52
+PAD_LEFT = 64
 PAD_RIGHT = 16
 PAD_TOP = 14
 PAD_BOTTOM = 30

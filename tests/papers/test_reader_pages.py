@@ -62,7 +62,7 @@ def test_without_snapshots_the_chart_draws_what_each_digest_measured(client):
 
     html = client.get(paper.get_absolute_url()).content.decode()
 
-    assert "Reposts + likes as each digest measured them, from 0 when the paper appeared." in html
+    assert "Reposts + likes as each digest measured them, from 0 at its first post." in html
     assert "From 0 on January 12, 2022 to 390 on January 14, 2022" in html
     # Its posts carry no counters, so the page says what a digest measured.
     assert "390 reposts + likes, as" in html
