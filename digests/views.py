@@ -151,22 +151,22 @@ class ArchiveIndexView(TemplateView):
 
 
 class DigestArchiveMixin:
-    """Published digests by date; a period without any is 404."""
+    """Published digests by date; a period without any is 404.
+
+    The generic views' own queries (is the period empty, its dates, the neighbouring periods)
+    read dates, slugs and titles only; the month's cards come from digests_for_listing.
+    """
 
     date_field = "date"
     allow_empty = False
     allow_future = True  # published() already leaves out what is not live yet
 
     def get_queryset(self):
-        return digests_for_listing()
+        return DailyDigest.objects.published().only("date", "slug", "title")
 
 
 class DigestYearArchiveView(DigestArchiveMixin, YearArchiveView):
     template_name = "digests/archive_year.html"
-
-    def get_queryset(self):
-        # The year shows calendars, not cards: dates and slugs are all it reads.
-        return DailyDigest.objects.published().only("date", "slug", "title")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -196,6 +196,8 @@ class DigestMonthArchiveView(DigestArchiveMixin, MonthArchiveView):
         first = context["month"]
         days = {digest.date: (digest.slug, digest.title) for digest in context["digests"]}
         context["weeks"] = month_weeks(first.year, first.month, days)
+        following = (first + dt.timedelta(days=31)).replace(day=1)
+        context["digests"] = list(digests_for_listing().filter(date__gte=first, date__lt=following))
         return context
 
 

@@ -272,8 +272,8 @@ def test_archive_pages_cost_constant_queries(client, django_assert_num_queries, 
     # whether the year has digests, its months, previous and next year, the year's days, the years list
     with django_assert_num_queries(6):
         client.get(reverse("digests:archive-year", args=[2022]))
-    # the month's digests, their top entries, their days, previous and next month
-    with django_assert_num_queries(5):
+    # the month's days, its dates, previous and next month, its digests' cards and their top entries
+    with django_assert_num_queries(6):
         client.get(reverse("digests:archive-month", args=[2022, 1]))
 
 
@@ -332,3 +332,20 @@ def test_published_digest_still_dated_in_the_future_is_not_in_feeds(client):
     DailyDigestFactory(title="Tomorrow", published_at=dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
     assert b"Tomorrow" not in client.get(reverse("digests:feed-atom")).content
     assert DailyDigest.objects.count() == 1
+
+
+@pytest.mark.parametrize("count", [1, 15])
+def test_feeds_and_cards_cost_constant_queries(client, django_assert_num_queries, count):
+    for day in range(count):
+        digest = digest_with(3, date=dt.date(2022, 1, 1) + dt.timedelta(days=day))
+        for entry in digest.entries.all():
+            post_about(entry.paper, days_ago=1, retweets=5, now=dt.datetime(2022, 1, 13, tzinfo=dt.UTC))
+    # digests with their paper counts, their top entries
+    with django_assert_num_queries(2):
+        client.get(reverse("digests:feed-atom"))
+    # the window, the papers with their attention, authorships, categories
+    with django_assert_num_queries(4):
+        client.get(reverse("digests:trending-feed"), {"category": "cs.LG", "q": "things"})
+    # the digest with its paper count, its top titles
+    with django_assert_num_queries(2):
+        client.get(reverse("digests:digest-card", args=[digest.slug]))
