@@ -4,16 +4,19 @@ Each function returns querysets or objects whose rendering costs a fixed number 
 queries, whatever the number of digests, entries, authors or posts on the page.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Subquery, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from papers.models import Author, Authorship, Category, PaperCategory, TweetQuerySet
 from papers.selectors import papers_posted_about
 
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag
+from .ranking import rank_papers, why_line
 from .social_card import CARD_TITLES
 
 LISTING_TOP_ENTRIES = 3
@@ -97,6 +100,26 @@ def entries_with_display_links(entries):
 
 def _shown_author(name, author):
     return ShownAuthor(name, author.slug if author else "")
+
+
+def entries_with_why_lines(entries, *, digest):
+    """Give each entry `why_line`, the ranking's account of it ("Score 1,582 (reposts + likes): 2 posts
+    from 2 accounts on X"), for the posts up to when the digest was built (one query).
+
+    The score is the entry's own snapshot, the one its metrics line shows; the posts and accounts
+    are those the ranking rule counts. An entry none of whose posts counts gets no line.
+    """
+    as_of = digest.generated_at or digest.published_at or timezone.now()
+    ranked = rank_papers(paper_ids=[entry.paper_id for entry in entries], as_of=as_of) if entries else {}
+    for entry in entries:
+        standing = ranked.get(entry.paper_id)
+        entry.why_line = ""
+        if standing is not None and standing.post_count:
+            shown = dataclasses.replace(
+                standing, score=entry.retweets + entry.favorites, retweets=entry.retweets, favorites=entry.favorites
+            )
+            entry.why_line = why_line(shown)
+    return entries
 
 
 def adjacent_digests(digest):

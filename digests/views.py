@@ -20,6 +20,7 @@ from .selectors import (
     digest_with_entries,
     digests_for_listing,
     entries_with_display_links,
+    entries_with_why_lines,
     featured_digest,
     social_card_source,
     trending_papers,
@@ -72,7 +73,7 @@ class DigestDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         digest = self.object
-        entries = entries_with_display_links(digest.entries.all())
+        entries = entries_with_why_lines(entries_with_display_links(digest.entries.all()), digest=digest)
         context["entries"] = entries
         context["top_score"] = max((entry.retweets + entry.favorites for entry in entries), default=0)
         context["previous_digest"], context["next_digest"] = adjacent_digests(digest)

@@ -5,6 +5,7 @@ shares PaperFeed and takes ?q= and ?category=.
 """
 
 import dataclasses
+import datetime as dt
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -13,7 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from .models import Category
 from .search import MAX_QUERY_LENGTH, Criteria, matching_papers
-from .selectors import papers_for_listing
+from .selectors import NEWEST, papers_for_listing
 
 FEED_ITEMS = 30
 FEED_AUTHORS = 3
@@ -54,10 +55,14 @@ class PaperFeed(Feed):
         return ", ".join(names[:FEED_AUTHORS]) + (" et al." if len(names) > FEED_AUTHORS else "")
 
     def item_pubdate(self, paper):
-        return paper.published
+        if paper.published:
+            return paper.published
+        if paper.announced_on:
+            return dt.datetime.combine(paper.announced_on, dt.time(), tzinfo=dt.UTC)
+        return None
 
     def item_updateddate(self, paper):
-        return paper.updated or paper.published
+        return paper.updated or self.item_pubdate(paper)
 
     def item_categories(self, paper):
         return [paper_category.category.code for paper_category in paper.paper_categories.all()]
@@ -82,4 +87,4 @@ class CategoryPapersFeed(PaperFeed):
         return f"The newest papers in arXiv's {obj.category.code} category that {settings.HOTPAPERS_SITE_NAME} knows."
 
     def items(self, obj):
-        return matching_papers(papers_for_listing(), obj.criteria).order_by("-published", "-arxiv_id")[:FEED_ITEMS]
+        return matching_papers(papers_for_listing(), obj.criteria).order_by(*NEWEST)[:FEED_ITEMS]

@@ -13,7 +13,7 @@ class SearchForm(forms.Form):
         error_messages={"max_length": f"Please shorten your search to {MAX_QUERY_LENGTH} characters or fewer."},
     )
     category = forms.CharField(label="Category", required=False, max_length=32)
-    date_from = forms.DateField(label="Submitted from", required=False)
+    date_from = forms.DateField(label="Announced from", required=False)
     date_to = forms.DateField(label="to", required=False)
 
     def clean(self):

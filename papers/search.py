@@ -1,11 +1,12 @@
 """Full-text search over papers: titles, author names and abstracts.
 
 PostgreSQL: a `search_vector` column on papers_paper (title weight A, author names B, abstract C),
-kept up to date by triggers (migration 0008) and indexed with GIN; queries use
+kept up to date by triggers (migration 0009) and indexed with GIN; queries use
 websearch_to_tsquery (quotes, OR, -word: never a syntax error), SearchRank and SearchHeadline.
 The column is not a model field, so no page but search ever reads its bytes.
 SQLite (`make run`): every word must appear in a title, an abstract or an author's name
 (icontains), newest first, with the words marked in a snippet cut around the first of them.
+Dates filter on the day arXiv announced the paper (`announced_on`).
 """
 
 import dataclasses
@@ -18,6 +19,7 @@ from django.db.models import Expression, F, Q
 from django.utils.safestring import mark_safe
 
 from .models import Authorship, PaperCategory
+from .selectors import NEWEST
 
 CONFIG = "english"
 MAX_QUERY_LENGTH = 300
@@ -58,9 +60,9 @@ def _filtered(queryset, criteria):
         in_category = PaperCategory.objects.filter(category__code=criteria.category)
         queryset = queryset.filter(pk__in=in_category.values("paper"))
     if criteria.date_from:
-        queryset = queryset.filter(published__date__gte=criteria.date_from)
+        queryset = queryset.filter(announced_on__gte=criteria.date_from)
     if criteria.date_to:
-        queryset = queryset.filter(published__date__lte=criteria.date_to)
+        queryset = queryset.filter(announced_on__lte=criteria.date_to)
     return queryset
 
 
@@ -89,10 +91,8 @@ def matching_papers(queryset, criteria):
 def search_papers(queryset, criteria):
     """Matching papers, best first, each with `title_marked` and `snippet_marked` HTML (PostgreSQL headlines)."""
     matches = matching_papers(queryset, criteria)
-    if not criteria.query:
-        return matches.order_by("-published", "-arxiv_id")
-    if not uses_full_text():
-        return matches.order_by("-published", "-arxiv_id")
+    if not criteria.query or not uses_full_text():
+        return matches.order_by(*NEWEST)
     query = SearchQuery(criteria.query, search_type="websearch", config=CONFIG)
     markers = {"start_sel": _START, "stop_sel": _STOP, "config": CONFIG}
     return matches.annotate(
@@ -107,7 +107,7 @@ def search_papers(queryset, criteria):
             fragment_delimiter=" … ",
             **markers,
         ),
-    ).order_by("-rank", "-published", "-arxiv_id")
+    ).order_by("-rank", *NEWEST)
 
 
 def marked(text):

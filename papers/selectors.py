@@ -78,7 +78,9 @@ def with_attention(queryset, *, window):
     return queryset.annotate(attention=_attention(), hot=_attention(window))
 
 
-SORTS = {"new": ("-published", "-arxiv_id"), "hot": ("-hot", "-attention", "-published", "-arxiv_id")}
+# Newest: the arXiv listing that announced the paper, then its submission time.
+NEWEST = (F("announced_on").desc(nulls_last=True), F("published").desc(nulls_last=True), "-arxiv_id")
+SORTS = {"new": NEWEST, "hot": ("-hot", "-attention", *NEWEST)}
 
 
 def papers_sorted(queryset, *, sort, window):
@@ -167,7 +169,7 @@ def related_papers(paper, *, limit=RELATED_LIMIT):
         .annotate(
             relatedness=F("shared_authors") * RELATED_AUTHOR_WEIGHT + F("shared_categories") * RELATED_CATEGORY_WEIGHT
         )
-        .order_by("-relatedness", "-attention", "-published", "arxiv_id")[:limit]
+        .order_by("-relatedness", "-attention", *NEWEST)[:limit]
     )
 
 

@@ -12,10 +12,10 @@ class PaperSitemap(Sitemap):
     priority = 0.6
 
     def items(self):
-        return Paper.objects.only("arxiv_id", "published", "updated").order_by("-published", "arxiv_id")
+        return Paper.objects.only("arxiv_id", "published", "updated", "announced_on").order_by("arxiv_id")
 
     def lastmod(self, paper):
-        return paper.updated or paper.published
+        return paper.updated or paper.published or paper.announced_on
 
 
 class CategorySitemap(Sitemap):

@@ -145,6 +145,24 @@ def test_digest_page_folds_posts_after_the_third(client):
     assert "<summary>2 more posts</summary>" in html
 
 
+def test_each_entry_says_why_it_is_there_with_the_score_it_shows(client):
+    digest = DailyDigestFactory(date=dt.date(2022, 1, 13))
+    entry = DigestEntryFactory(digest=digest, position=1, retweets=1343, favorites=239, with_tweets=2)
+    silent = DigestEntryFactory(digest=digest, position=2, retweets=60, favorites=0)
+    TweetFactory(author_handle="Other", external_id="99").papers.add(entry.paper)  # a third account
+
+    response = client.get(digest.get_absolute_url())
+
+    html = response.content.decode()
+    # The factory's two embedded posts share one account: the rule counts that account once.
+    assert '<li class="entry__why">Score 1,582 (reposts + likes): 3 posts from 2 accounts on X</li>' in html
+    assert [e.why_line for e in response.context["entries"]] == [
+        "Score 1,582 (reposts + likes): 3 posts from 2 accounts on X",
+        "",
+    ]
+    assert silent.paper.title in html
+
+
 def test_digest_page_shows_the_why_line_when_an_entry_has_one(client):
     from django.template.loader import render_to_string
 

@@ -272,9 +272,11 @@ def test_digest_page_links_its_neighbours(client):
 @pytest.mark.parametrize(
     ("entry_kwargs", "expected"),
     [
-        ({}, 8),
+        # the digest, tags, entries with papers, authorships, categories, posts, the ranking's one
+        # query for the "why" lines, previous and next digest
+        ({}, 9),
         # snapshots add one lookup for their author names and one for their category codes
-        ({"shown_authors": ["Known Author", "Someone Else"], "shown_categories": ["cs.LG", "q-bio.NC"]}, 10),
+        ({"shown_authors": ["Known Author", "Someone Else"], "shown_categories": ["cs.LG", "q-bio.NC"]}, 11),
     ],
     ids=["paper-metadata", "snapshots"],
 )

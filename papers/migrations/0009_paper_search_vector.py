@@ -103,6 +103,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("papers", "0007_arxiv_id_validator")]
+    dependencies = [("papers", "0008_paper_announced_on")]
 
     operations = [migrations.RunPython(forward, backward, elidable=False)]
