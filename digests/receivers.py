@@ -1,11 +1,13 @@
-"""Keeping published digests as they were shown when arXiv updates a paper."""
+"""Keeping published digests as they were shown when arXiv updates a paper; retiring cached pages on edits."""
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from papers.models import Paper
+from papers.page_cache import page_cache_bump
 from papers.signals import paper_metadata_changing
 
-from .models import DailyDigest, DigestEntry
+from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag, Tag
 
 
 @receiver(paper_metadata_changing, sender=Paper, dispatch_uid="digests.freeze_shown_metadata")
@@ -31,3 +33,16 @@ def freeze_shown_metadata(sender, *, papers, records, **kwargs):
         if changed:
             frozen.append(entry)
     DigestEntry.objects.bulk_update(frozen, ["shown_title", "shown_abstract", "shown_authors", "shown_categories"])
+
+
+def _retire_cached_pages(sender, **kwargs):
+    page_cache_bump(using=kwargs.get("using"))
+
+
+# Every row a digest page shows. Bulk writes send no signals: their services bump themselves. Deletes
+# are watched on digests and tags only, as in papers.signals (the admin saves the digest whenever it
+# deletes an entry, a tag line or an embedded post, and the import service bumps after its deletes).
+for _model in (DailyDigest, DigestTag, DigestEntry, DigestEntryTweet, Tag):
+    post_save.connect(_retire_cached_pages, sender=_model, dispatch_uid=f"digests.page_cache.save.{_model.__name__}")
+for _model in (DailyDigest, Tag):
+    post_delete.connect(_retire_cached_pages, sender=_model, dispatch_uid=f"digests.page_cache.del.{_model.__name__}")

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from digests.models import DailyDigest
+from papers.page_cache import page_cache_bump
 
 
 def digests_publish_due(*, now=None):
@@ -20,6 +21,8 @@ def digests_publish_due(*, now=None):
             digest.published_at = digest.publish_at  # the time it was promised for, however late the job ran
             digest.modified_at = now
         DailyDigest.objects.bulk_update(due, ["status", "published_at", "modified_at"])
+        if due:
+            page_cache_bump()
     return due
 
 
@@ -37,4 +40,6 @@ def digests_publish_now(*, digests, now=None):
             digest.published_at = now
             digest.modified_at = now
         DailyDigest.objects.bulk_update(changed, ["status", "published_at", "modified_at"])
+        if changed:
+            page_cache_bump()
     return changed

@@ -39,6 +39,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions: a cached page is served without them (see papers/page_cache.py).
+    "papers.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -212,6 +214,18 @@ HOTPAPERS_DIGEST_SIZE = env.int("HOTPAPERS_DIGEST_SIZE", default=30)
 HOTPAPERS_MAX_EMBEDDED_POSTS = env.int("HOTPAPERS_MAX_EMBEDDED_POSTS", default=10)
 
 HOTPAPERS_SITE_NAME = "Hot Papers"
+
+# Rendered public pages kept in each web process's memory (papers/page_cache.py), valid while the
+# version key in the cache is unchanged; writers bump it. Off under test and in local development.
+HOTPAPERS_PAGE_CACHE = env.bool("HOTPAPERS_PAGE_CACHE", default=True)
+HOTPAPERS_PAGE_CACHE_ALIAS = "default"
+# How often a process reads the version key: a change shows within this many milliseconds.
+HOTPAPERS_PAGE_CACHE_CHECK_MS = env.int("HOTPAPERS_PAGE_CACHE_CHECK_MS", default=1000)
+# The longest a page is kept whatever happens (a digest going live by the clock, a bump lost to an outage).
+HOTPAPERS_PAGE_CACHE_TTL = env.int("HOTPAPERS_PAGE_CACHE_TTL", default=300)
+HOTPAPERS_PAGE_CACHE_MAX_BYTES = env.int("HOTPAPERS_PAGE_CACHE_MAX_BYTES", default=64 * 1024 * 1024)
+# URL namespaces and view names whose pages are cached.
+HOTPAPERS_PAGE_CACHE_VIEWS = {"digests", "papers", "api", "sitemap", "robots-txt"}
 HOTPAPERS_DIGESTS_PER_PAGE = 10
 
 # Security headers on every response (production.py adds HSTS, secure cookies and the proxy header).

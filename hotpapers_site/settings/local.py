@@ -18,3 +18,6 @@ STORAGES = {
 
 # Jobs run eagerly inside the request here: fail fast rather than hold a page for minutes.
 ARXIV_MAX_RETRIES = env.int("ARXIV_MAX_RETRIES", default=1)
+
+# Templates and code change under a developer's hands: pages are rendered fresh unless asked.
+HOTPAPERS_PAGE_CACHE = env.bool("HOTPAPERS_PAGE_CACHE", default=False)

@@ -24,6 +24,8 @@ STORAGES = {
 # which flips this off for its own process and routes to its own queue.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 ARXIV_MIN_INTERVAL = 0.0
+# Tests see what they wrote; tests/test_page_cache.py turns the page cache on for itself.
+HOTPAPERS_PAGE_CACHE = False
 
 # No console handler: pytest shows captured log records itself, and a handler bound to a
 # captured stderr breaks when a server thread logs after its test has finished.
