@@ -227,3 +227,24 @@ def best_entries_for_papers(*, paper_ids):
     for entry in entries:
         best.setdefault(entry.paper_id, entry)
     return best
+
+
+def digests_for_api(*, date=None, date_from=None, date_to=None, tag=None):
+    """Published digests with their tags and paper count, filtered by day and tag slug.
+
+    Queries: the page of digests (paper count annotated) + their tags.
+    """
+    digests = (
+        DailyDigest.objects.published()
+        .annotate(paper_count=Count("entries", distinct=True))
+        .prefetch_related(Prefetch("digest_tags", queryset=DigestTag.objects.select_related("tag")))
+    )
+    if date:
+        digests = digests.filter(date=date)
+    if date_from:
+        digests = digests.filter(date__gte=date_from)
+    if date_to:
+        digests = digests.filter(date__lte=date_to)
+    if tag:
+        digests = digests.filter(digest_tags__tag__slug=tag)
+    return digests

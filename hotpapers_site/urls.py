@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from digests.api import api
 from digests.markdownx_views import ImageUploadView, MarkdownifyView
 from digests.sitemaps import sitemaps as digest_sitemaps
 from hotpapers_site.views import csp_report, favicon, healthz, robots_txt, staff_only
@@ -25,6 +26,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("csp-report", csp_report, name="csp-report"),
     path("favicon.ico", favicon, name="favicon"),
+    path("api/", api.urls),
     path("", include("papers.urls")),
     path("", include("digests.urls")),
 ]

@@ -187,3 +187,105 @@ def categories_with_papers():
     return list(
         Category.objects.filter(paper_categories__isnull=False).distinct().order_by("code").values_list("code", "name")
     )
+
+
+# The JSON API's reads (digests.api, papers.api).
+
+COUNTERS = ("reposts", "likes", "replies", "quotes")
+
+
+def papers_matching(*, category=None, announced_from=None, announced_to=None, text=None):
+    """Papers listed in a category, announced in a date range, and containing every word of `text`.
+
+    The date range applies to the day arXiv first listed the paper (`published` until the papers
+    carry their announcement day); words match titles and abstracts, case-insensitively.
+    """
+    papers = papers_for_listing().select_related("primary_category")
+    if category:
+        papers = papers.filter(paper_categories__category__code=category)
+    if announced_from:
+        papers = papers.filter(published__date__gte=announced_from)
+    if announced_to:
+        papers = papers.filter(published__date__lte=announced_to)
+    for word in (text or "").split():
+        papers = papers.filter(Q(title__icontains=word) | Q(abstract__icontains=word))
+    return papers
+
+
+@dataclasses.dataclass
+class Counters:
+    posts: int = 0
+    reposts: int = 0
+    likes: int = 0
+    replies: int = 0
+    quotes: int = 0
+
+    def add(self, other):
+        for name in ("posts", *COUNTERS):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclasses.dataclass
+class Attention(Counters):
+    """A paper's attention: its visible posts' counters summed, in all and per source (platform)."""
+
+    by_source: dict[str, Counters] = dataclasses.field(default_factory=dict)
+
+
+def attach_attention(papers):
+    """Give each paper `attention` (an Attention) from its visible posts' latest counters: one query."""
+    papers = list(papers)
+    rows = (
+        Tweet.objects.visible()
+        .filter(papers__in=[paper.pk for paper in papers])
+        .values("papers", "source")
+        .annotate(
+            posts=Count("pk"),
+            reposts=Sum("retweets"),
+            likes=Sum("likes"),
+            replies=Sum("replies"),
+            quotes=Sum("quotes"),
+        )
+        .order_by("papers", "source")
+    )
+    attention = {paper.pk: Attention() for paper in papers}
+    for row in rows:
+        counters = Counters(**{name: row[name] for name in ("posts", *COUNTERS)})
+        attention[row["papers"]].by_source[row["source"]] = counters
+        attention[row["papers"]].add(counters)
+    for paper in papers:
+        paper.attention = attention[paper.pk]
+    return papers
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoryPoint:
+    """The paper's visible posts' counters summed as they stood at `measured_at`."""
+
+    measured_at: object
+    posts: int
+    reposts: int
+    likes: int
+    replies: int
+    quotes: int
+
+
+def attention_history(*, paper):
+    """The paper's attention over time from its visible posts' snapshots (TweetMetrics): one query.
+
+    Each point sums, over the posts measured so far, each post's latest snapshot at that time; a point
+    is kept per hour (the last one in it), so a long-watched paper stays a short series.
+    """
+    snapshots = (
+        TweetMetrics.objects.filter(tweet__in=Tweet.objects.visible().filter(papers=paper))
+        .order_by("measured_at", "tweet_id")
+        .values_list("tweet_id", "measured_at", "retweets", "likes", "replies", "quotes")
+    )
+    latest, totals, points = {}, [0, 0, 0, 0], {}
+    for tweet_id, measured_at, *counters in snapshots:
+        previous = latest.get(tweet_id, (0, 0, 0, 0))
+        totals = [total - old + new for total, old, new in zip(totals, previous, counters, strict=True)]
+        latest[tweet_id] = counters
+        hour = measured_at.replace(minute=0, second=0, microsecond=0)
+        points[hour] = HistoryPoint(measured_at, len(latest), *totals)
+    return list(points.values())

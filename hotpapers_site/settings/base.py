@@ -39,6 +39,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "digests.api.ApiCorsMiddleware",
     # Before sessions: a cached page is served without them (see papers/page_cache.py).
     "papers.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
