@@ -88,9 +88,10 @@ def test_the_openapi_document_is_json_describing_every_path_and_field(client):
 def test_the_digest_list_has_published_digests_only_newest_first(client):
     older = digest_with_entries(2, date=dt.date(2022, 1, 12), tags=["Vision"])
     newer = digest_with_entries(3, date=dt.date(2022, 1, 13))
-    DailyDigestFactory(draft=True)
-    DailyDigestFactory(status=DailyDigest.Status.SCHEDULED, publish_at=timezone.now() + dt.timedelta(days=1))
-    DailyDigestFactory(published_at=timezone.now() + dt.timedelta(days=1))
+    soon = timezone.now() + dt.timedelta(days=1)
+    DailyDigestFactory(date=dt.date(2021, 1, 1), draft=True)
+    DailyDigestFactory(date=dt.date(2021, 1, 2), status=DailyDigest.Status.SCHEDULED, publish_at=soon)
+    DailyDigestFactory(date=dt.date(2021, 1, 3), published_at=soon)
 
     page = get_json(client, "/api/digests/")
 
