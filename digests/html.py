@@ -70,6 +70,9 @@ _STYLE_PROPERTIES = {"text-align"}
 _URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# Pages render the same notes and posts on every request: each distinct text is converted once
+# per process (the functions are pure; a change of text is a new key).
+@functools.lru_cache(maxsize=4096)
 def render_markdown(text):
     """Markdown to safe HTML: raw HTML in the source is sanitized, never trusted."""
     return sanitize_markdown_html(markdown.markdown(text or "", extensions=settings.MARKDOWNX_MARKDOWN_EXTENSIONS))
@@ -87,6 +90,7 @@ def sanitize_markdown_html(html):
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def sanitize_post_html(html):
     """A social post's HTML body (links and line breaks only) made safe to embed."""
     return nh3.clean(

@@ -43,11 +43,22 @@ def entries_for_display():
     Queries: entries with their papers, authorships with authors, paper categories
     with categories, and the visible embedded posts (hidden posts never leave the database).
     """
-    visible_tweets = DigestEntryTweet.objects.filter(TweetQuerySet.visible_q("tweet__")).select_related("tweet")
-    return DigestEntry.objects.select_related("paper").prefetch_related(
-        Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author")),
-        Prefetch("paper__paper_categories", queryset=PaperCategory.objects.select_related("category")),
-        Prefetch("entry_tweets", queryset=visible_tweets),
+    # Each queryset orders by position alone: the models' default orderings start with their parent,
+    # which makes PostgreSQL join (and scan) the parent table just to sort rows it then groups anyway.
+    visible_tweets = (
+        DigestEntryTweet.objects.filter(TweetQuerySet.visible_q("tweet__")).select_related("tweet").order_by("position")
+    )
+    return (
+        DigestEntry.objects.select_related("paper")
+        .order_by("position")
+        .prefetch_related(
+            Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
+            Prefetch(
+                "paper__paper_categories",
+                queryset=PaperCategory.objects.select_related("category").order_by("position"),
+            ),
+            Prefetch("entry_tweets", queryset=visible_tweets),
+        )
     )
 
 
@@ -56,7 +67,7 @@ def digest_with_entries(*, slug, queryset=None):
     queryset = DailyDigest.objects.published() if queryset is None else queryset
     return get_object_or_404(
         queryset.prefetch_related(
-            Prefetch("digest_tags", queryset=DigestTag.objects.select_related("tag")),
+            Prefetch("digest_tags", queryset=DigestTag.objects.select_related("tag").order_by("position")),
             Prefetch("entries", queryset=entries_for_display()),
         ),
         slug=slug,
@@ -237,7 +248,9 @@ def digests_for_api(*, date=None, date_from=None, date_to=None, tag=None):
     digests = (
         DailyDigest.objects.published()
         .annotate(paper_count=Count("entries", distinct=True))
-        .prefetch_related(Prefetch("digest_tags", queryset=DigestTag.objects.select_related("tag")))
+        .prefetch_related(
+            Prefetch("digest_tags", queryset=DigestTag.objects.select_related("tag").order_by("position"))
+        )
     )
     if date:
         digests = digests.filter(date=date)
