@@ -17,6 +17,7 @@ from django.db.models import Q
 from digests.models import DailyDigest, Tag
 from digests.postformat import Post, PostFormatError, parse_post
 from papers.models import Author, Category, Paper, Tweet
+from papers.page_cache import page_cache_bump
 from papers.services.bulk import inserts_may_race
 from papers.services.catalog import categories_for_codes
 from papers.services.upsert import PaperRecord, papers_upsert
@@ -147,7 +148,10 @@ def digest_import_text(*, text, name):
     plan = _plan(post, name)
     with transaction.atomic():
         digest, created, changed = _digest_for(plan)  # validated (reads only) before the first write
-        return _write(plan, digest, created=created, changed=changed)
+        result = _write(plan, digest, created=created, changed=changed)
+        if result.changed:
+            page_cache_bump()  # most rows were written in bulk, which sends no signals
+        return result
 
 
 def _plan(post, name):

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from papers.announcements import announced_on_for
 from papers.models import Authorship, Paper, PaperCategory
+from papers.page_cache import page_cache_bump
 from papers.signals import paper_metadata_changing
 
 from .bulk import insert_rows, inserts_may_race
@@ -170,6 +171,8 @@ def papers_upsert(*, records, update_existing=True):
                 for position, code in enumerate(_unique(record.categories), start=1)
             ),
         )
+        if written:
+            page_cache_bump()  # bulk writes send no signals
 
     result.created = [r.arxiv_id for r in to_create]
     result.updated = [r.arxiv_id for r in to_update]

@@ -14,10 +14,12 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_headers
 
 from digests.models import DailyDigest
+from digests.services.importing import digest_import_text
 from digests.services.publishing import digests_publish_now
 from papers import page_cache
 from papers.models import TweetMetrics
 from papers.services.moderation import tweets_set_hidden
+from papers.services.upsert import PaperRecord, papers_upsert
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +157,32 @@ def test_new_metrics_and_a_paper_update_retire_the_pages(client, entry, committe
         entry.paper.title = "Retitled on arXiv"
         entry.paper.save()
     assert "Retitled on arXiv" in client.get(url).content.decode()
+
+
+def test_an_arxiv_update_written_in_bulk_retires_the_pages(client, entry, committed):
+    url = entry.paper.get_absolute_url()
+    client.get(url)
+    paper = entry.paper
+    record = PaperRecord(arxiv_id=paper.arxiv_id, title="Version two", authors=("A. Author",), categories=(), version=2)
+
+    with committed():
+        papers_upsert(records=[record])
+
+    assert "Version two" in client.get(url).content.decode()
+
+
+def test_reimporting_a_post_retires_the_pages(client, seed_path, committed):
+    with committed():
+        digest = digest_import_text(text=seed_path.read_bytes(), name=seed_path.name).digest
+    url = digest.get_absolute_url()
+    client.get(url)
+    edited = seed_path.read_text().replace("retweets: 1343", "retweets: 1344", 1)
+    assert edited != seed_path.read_text()
+
+    with committed():
+        digest_import_text(text=edited, name=seed_path.name)
+
+    assert "retweets: 1344" in client.get(url).content.decode()
 
 
 def test_a_rolled_back_change_bumps_nothing(client, entry, django_capture_on_commit_callbacks):
