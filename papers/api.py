@@ -130,6 +130,9 @@ class PaperOut(Schema):
     abstract: str
     published: dt.datetime | None = Field(description="When version 1 appeared on arXiv.")
     updated: dt.datetime | None = Field(description="When the latest version appeared.")
+    announced_on: dt.date | None = Field(
+        description="The day of the arXiv listing that first announced it: the day whose digest it belongs to."
+    )
     comment: str = Field(description="The authors' arXiv comment.")
     journal_ref: str
     doi: str = Field(description="Without the resolver prefix.")
@@ -162,8 +165,8 @@ class PaperOut(Schema):
 
 class PaperFilters(Schema):
     category: str | None = Field(None, max_length=32, description='Papers listed in this category, e.g. "cs.LG".')
-    announced_from: dt.date | None = Field(None, description="First announced on or after this day (YYYY-MM-DD).")
-    announced_to: dt.date | None = Field(None, description="First announced on or before this day.")
+    announced_from: dt.date | None = Field(None, description="Announced by arXiv on or after this day (YYYY-MM-DD).")
+    announced_to: dt.date | None = Field(None, description="Announced on or before this day.")
     q: str | None = Field(None, max_length=200, description="Words that must all appear in the title or abstract.")
 
     @model_validator(mode="after")
@@ -178,9 +181,9 @@ class PaperFilters(Schema):
     response={200: list[PaperOut]},
     url_name="paper-list",
     summary="Papers, newest first",
-    description="Every paper known, newest first (by arXiv's first publication), with its attention.",
+    description="Every paper known, newest announcement first (same day: latest stored first), with its attention.",
 )
-@paginate(CursorPagination, key="published", prepare=attach_attention)
+@paginate(CursorPagination, key="announced_on", prepare=attach_attention)
 def paper_list(request, filters: Query[PaperFilters]):
     return papers_matching(
         category=filters.category,

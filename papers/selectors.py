@@ -201,16 +201,16 @@ COUNTERS = ("reposts", "likes", "replies", "quotes")
 def papers_matching(*, category=None, announced_from=None, announced_to=None, text=None):
     """Papers listed in a category, announced in a date range, and containing every word of `text`.
 
-    The date range applies to the day arXiv first listed the paper (`published` until the papers
-    carry their announcement day); words match titles and abstracts, case-insensitively.
+    The date range applies to the day of the arXiv listing that first announced the paper
+    (`announced_on`); words match titles and abstracts, case-insensitively.
     """
     papers = papers_for_listing().select_related("primary_category")
     if category:
         papers = papers.filter(paper_categories__category__code=category)
     if announced_from:
-        papers = papers.filter(published__date__gte=announced_from)
+        papers = papers.filter(announced_on__gte=announced_from)
     if announced_to:
-        papers = papers.filter(published__date__lte=announced_to)
+        papers = papers.filter(announced_on__lte=announced_to)
     for word in (text or "").split():
         papers = papers.filter(Q(title__icontains=word) | Q(abstract__icontains=word))
     return papers

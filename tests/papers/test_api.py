@@ -32,7 +32,7 @@ def post_about(paper, **kwargs):
     return tweet
 
 
-def test_papers_are_listed_newest_first_with_their_metadata_and_attention(client):
+def test_papers_are_listed_newest_announcement_first_with_their_metadata_and_attention(client):
     old = PaperFactory(arxiv_id="2201.00001", published=at(3))
     new = PaperFactory(
         arxiv_id="2201.00002",
@@ -60,6 +60,7 @@ def test_papers_are_listed_newest_first_with_their_metadata_and_attention(client
         "abstract": new.abstract,
         "published": "2022-01-05T00:00:00Z",
         "updated": None,
+        "announced_on": new.announced_on.isoformat(),
         "comment": "",
         "journal_ref": "",
         "doi": "10.1000/xyz",
@@ -90,11 +91,12 @@ def test_papers_are_listed_newest_first_with_their_metadata_and_attention(client
 
 
 def test_papers_filter_by_category_announcement_day_and_words(client):
-    PaperFactory(arxiv_id="2201.00010", published=at(10, 18), with_categories=["cs.LG"], title="Sparse attention")
-    PaperFactory(arxiv_id="2201.00011", published=at(11, 18), with_categories=["cs.CV", "cs.LG"], title="Vision")
-    PaperFactory(
-        arxiv_id="2201.00012", published=at(12, 18), with_categories=["cs.CL"], abstract="Retrieval with SPARSE codes."
-    )
+    def listed(arxiv_id, day, **kwargs):
+        PaperFactory(arxiv_id=arxiv_id, published=at(day - 2, 18), announced_on=dt.date(2022, 1, day), **kwargs)
+
+    listed("2201.00010", 10, with_categories=["cs.LG"], title="Sparse attention")
+    listed("2201.00011", 11, with_categories=["cs.CV", "cs.LG"], title="Vision")
+    listed("2201.00012", 12, with_categories=["cs.CL"], abstract="Retrieval with SPARSE codes.")
 
     assert ids(client, category="cs.LG") == ["2201.00011", "2201.00010"]
     assert ids(client, category="math.AG") == []
