@@ -8,7 +8,7 @@ latency, errors and the ratios to the static file, and stops everything it start
 Targets: cached >= 0.7x the static file's throughput, uncached >= 0.05x, no errors.
 
     make bench    # or: .venv/bin/python bench/serve.py [--duration 10] [--connections 32]
-    .venv/bin/python bench/serve.py --profile   # where an uncached render spends its time (pyinstrument)
+    .venv/bin/python bench/serve.py --profile   # where an uncached render spends its time (cProfile)
 
 It works in its own database (<DATABASE_URL name>_serve_bench, created and migrated when missing)
 and Redis database (BENCH_REDIS_URL, default redis://127.0.0.1:6379/12, flushed before each run).
@@ -171,25 +171,50 @@ def run_wrk(url, *, duration, threads, connections):
     return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
 
 
+# Where a render spends its time, by the functions that stand for each part of it.
+PROFILE_PARTS = (
+    ("queries: digest, tags, entries, authors, categories, posts", ("digests/selectors.py", "digest_with_entries")),
+    ("queries: previous and next digest", ("digests/selectors.py", "adjacent_digests")),
+    ("  of which waiting on PostgreSQL", ("psycopg/connection.py", "wait")),
+    ("template rendering", ("django/template/response.py", "render")),
+    ("  {% url %} (reverse)", ("django/urls/base.py", "reverse")),
+    ("  embedded posts (inclusion tag)", ("django/template/library.py", "render")),
+    ("  date filters", ("django/template/defaultfilters.py", "date")),
+    ("  sanitizing posts, rendering notes", ("digests/html.py", "sanitize_post_html", "render_markdown")),
+)
+
+
 def profile(env, *, path, renders):
-    """Render the page `renders` times in this process with the page cache off, under pyinstrument."""
+    """Render the page `renders` times in this process with the page cache off, under cProfile."""
+    import cProfile
+    import pstats
+
     os.environ.update(env, HOTPAPERS_PAGE_CACHE="false")
     import django
 
     django.setup()
     from django.test import Client
-    from pyinstrument import Profiler
 
     client = Client(HTTP_HOST="127.0.0.1")
-    assert client.get(path).status_code == 200  # warm: templates compiled, connections open
-    profiler = Profiler(interval=0.0005)
-    began = time.perf_counter()
+    for _ in range(20):  # warm: templates compiled, connections open, memoized conversions filled
+        assert client.get(path).status_code == 200
+    began, cpu = time.perf_counter(), time.process_time()
+    for _ in range(renders):
+        client.get(path)
+    wall, cpu = (time.perf_counter() - began) / renders * 1000, (time.process_time() - cpu) / renders * 1000
+    profiler = cProfile.Profile()
     with profiler:
         for _ in range(renders):
             client.get(path)
-    elapsed = time.perf_counter() - began
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
-    print(f"{renders} renders of {path}: {elapsed / renders * 1000:.2f} ms each (profiled)")
+    stats = pstats.Stats(profiler)
+    print(f"{path}, {renders} renders: {wall:.1f} ms each ({cpu:.1f} ms of this process's CPU), unprofiled")
+    print(f"{'share of a profiled render':<62} {'%':>6}")
+    for label, (module, *names) in PROFILE_PARTS:
+        seconds = sum(
+            row[3] for (filename, _, name), row in stats.stats.items() if filename.endswith(module) and name in names
+        )
+        print(f"{label:<62} {seconds / stats.total_tt * 100:>5.1f}%")
+    stats.sort_stats("tottime").print_stats(12)
 
 
 def main(argv=None):
