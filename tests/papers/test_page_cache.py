@@ -76,6 +76,14 @@ def test_pages_of_both_apps_and_head_requests_are_cached(client, entry):
     assert head.status_code == 200 and head["ETag"]
 
 
+def test_api_answers_are_cached_and_keep_their_cors_header(client, entry):
+    url = f"/api/digests/{entry.digest.slug}/"
+    client.get(url)
+    cached, queries = rendered(client, url, origin="https://reader.example")
+    assert queries == 0 and cached.json()["slug"] == entry.digest.slug
+    assert cached["Access-Control-Allow-Origin"] == "*"
+
+
 def test_a_matching_etag_gets_304_from_the_cache_and_from_a_fresh_render(client, entry):
     url = entry.digest.get_absolute_url()
     etag = client.get(url)["ETag"]
