@@ -121,14 +121,14 @@ class Gunicorn:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                urllib.request.urlopen(self.url("/healthz"), timeout=2).read()  # noqa: S310 (loopback)
+                urllib.request.urlopen(self.url("/robots.txt"), timeout=2).read()  # noqa: S310 (loopback)
                 return self
             except OSError:
                 if self.process.poll() is not None:
                     raise SystemExit("gunicorn exited at start; see its output above") from None
                 time.sleep(0.2)
         self.__exit__()
-        raise SystemExit("gunicorn did not answer /healthz within 30 s")
+        raise SystemExit("gunicorn did not answer /robots.txt within 30 s")
 
     def __exit__(self, *exc):
         if self.process and self.process.poll() is None:
