@@ -117,7 +117,7 @@ class DigestEntryTweetInline(EditorTabularInline):
 
 @admin.register(DigestEntry)
 class DigestEntryAdmin(EditorAdmin):
-    list_display = ["__str__", "short_title", "retweets", "favorites", "post_count"]
+    list_display = ["__str__", "short_title", "retweets", "favorites", "embedded_count"]
     list_select_related = ["digest", "paper"]
     list_filter = ["digest__status"]
     date_hierarchy = "digest__date"
@@ -137,15 +137,15 @@ class DigestEntryAdmin(EditorAdmin):
     help_texts = {"paper_links": ARXIV_LINKS_HELP}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(post_count=Count("entry_tweets"))
+        return super().get_queryset(request).annotate(embedded_count=Count("entry_tweets"))
 
     @admin.display(description="title")
     def short_title(self, obj):
         return short(obj.title)
 
-    @admin.display(description="posts", ordering="post_count")
-    def post_count(self, obj):
-        return obj.post_count
+    @admin.display(description="embedded posts", ordering="embedded_count")
+    def embedded_count(self, obj):
+        return obj.embedded_count
 
     @admin.display(description="paper links")
     def paper_links(self, obj):

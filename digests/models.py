@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
+from digests import ranking
 from papers.models import Paper, Tweet
 
 
@@ -28,9 +29,25 @@ class Tag(models.Model):
 
 
 class DailyDigestQuerySet(models.QuerySet):
-    def published(self):
-        """What readers may see: published, and not dated in the future."""
-        return self.filter(status=DailyDigest.Status.PUBLISHED, published_at__lte=timezone.now())
+    def published(self, *, now=None):
+        """What readers may see: published, and not dated in the future.
+
+        A scheduled digest whose time has come is published, whether or not the beat job has
+        recorded it yet (digests_publish_due sets its status later; nothing readers see changes).
+        """
+        return self.filter(self.published_q(now=now))
+
+    @staticmethod
+    def published_q(*, now=None, prefix=""):
+        """The rule as a Q, for queries that reach digests through a relation (prefix "digest__")."""
+        now = now or timezone.now()
+        return models.Q(**{f"{prefix}status": DailyDigest.Status.PUBLISHED, f"{prefix}published_at__lte": now}) | (
+            models.Q(**{f"{prefix}status": DailyDigest.Status.SCHEDULED, f"{prefix}publish_at__lte": now})
+        )
+
+    def due(self, *, now=None):
+        """Scheduled digests whose publish time has come, still to be recorded as published."""
+        return self.filter(status=DailyDigest.Status.SCHEDULED, publish_at__lte=now or timezone.now())
 
 
 class DailyDigest(models.Model):
@@ -53,10 +70,12 @@ class DailyDigest(models.Model):
         choices=Status.choices,
         default=Status.DRAFT,
         db_index=True,
-        help_text="Draft: editors only. Scheduled: goes live at its publish time. Published: public.",
+        help_text="Draft: editors only. Scheduled: goes live by itself at its publish time. Published: public.",
     )
     publish_at = models.DateTimeField(null=True, blank=True, help_text="For a scheduled digest: when it goes live.")
-    published_at = models.DateTimeField(null=True, blank=True, help_text="When it went live.")
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it went live (for a scheduled digest: when it will, its publish time)."
+    )
     generated_at = models.DateTimeField(
         null=True, blank=True, help_text="When its entries and metrics were computed (the front matter date)."
     )
@@ -76,15 +95,26 @@ class DailyDigest(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
                 name="digest_published_has_published_at",
+                violation_error_message="A published digest needs the time it went live (Published at).",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="scheduled") | models.Q(publish_at__isnull=False),
                 name="digest_scheduled_has_publish_at",
+                violation_error_message="A scheduled digest needs a publish time: choose when it should go live.",
             ),
         ]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # A scheduled digest goes live at its publish time: readers' dates (feeds, pages) read
+        # published_at, so it says that time from the moment the digest is scheduled.
+        if self.status == self.Status.SCHEDULED:
+            self.published_at = self.publish_at
+        elif self.status == self.Status.DRAFT:
+            self.published_at = None
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("digests:digest-detail", args=[self.slug])
@@ -94,11 +124,13 @@ class DailyDigest(models.Model):
 
     @property
     def is_public(self):
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
-        )
+        """Whether readers may see it now: the rule of DailyDigest.objects.published(), for one digest."""
+        now = timezone.now()
+        if self.status == self.Status.PUBLISHED:
+            return self.published_at is not None and self.published_at <= now
+        if self.status == self.Status.SCHEDULED:
+            return self.publish_at is not None and self.publish_at <= now
+        return False
 
 
 class DigestTag(models.Model):
@@ -122,12 +154,25 @@ class DigestTag(models.Model):
         return f"{self.tag} on {self.digest}"
 
 
+class DigestEntryQuerySet(models.QuerySet):
+    @staticmethod
+    def shown_q(prefix=""):
+        """The rule as a Q, for queries that reach entries through a relation (prefix "entries__")."""
+        return models.Q(**{f"{prefix}is_excluded": False})
+
+    def shown(self):
+        """Entries readers see, exports write and counts count: every one an editor has not excluded."""
+        return self.filter(self.shown_q())
+
+
 class DigestEntry(models.Model):
     """One paper in a digest, with what readers were shown.
 
     A published digest is a historical record. The Paper row holds arXiv's latest
     metadata; the shown_* fields keep what this digest showed where it differs
-    (empty/null means "same as the paper").
+    (empty/null means "same as the paper"). The score, post_count, account_count and
+    sources fields are the ranking's figures when the entry was built (the "why" line).
+    An excluded entry stays as the record of an editor's decision and is never shown.
     """
 
     digest = models.ForeignKey(
@@ -143,6 +188,35 @@ class DigestEntry(models.Model):
     retweets = models.PositiveIntegerField(default=0, help_text="Reposts counted when the digest was built.")
     favorites = models.PositiveIntegerField(default=0, help_text="Likes counted when the digest was built.")
     measured_at = models.DateTimeField(null=True, blank=True, help_text="When those counts were read.")
+    score = models.PositiveIntegerField(
+        default=0, help_text="The paper's score when the digest was built: reposts + likes of its counted posts."
+    )
+    post_count = models.PositiveIntegerField(
+        default=0, help_text="Visible posts about the paper when the digest was built."
+    )
+    account_count = models.PositiveIntegerField(
+        default=0, help_text="Accounts among those posts (each account counts once, by its best post)."
+    )
+    sources = models.JSONField(
+        default=list, blank=True, help_text='Platforms of the counted posts when the digest was built, e.g. ["x"].'
+    )
+    ranked_post_ids = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The posts the ranking chose to embed at the last build (post ids, best first). An entry whose "
+        "embedded posts differ has been edited by hand, and a rebuild keeps that choice.",
+    )
+    is_pinned = models.BooleanField(
+        default=False, help_text="Stays in the digest and at its place when the digest is rebuilt."
+    )
+    is_excluded = models.BooleanField(
+        default=False,
+        help_text="Never shown, exported or counted; kept as the record of your decision, so a rebuild never "
+        "adds the paper again.",
+    )
+    is_manually_placed = models.BooleanField(
+        default=False, help_text="Moved by an editor: a rebuild keeps it at this position."
+    )
     note = MarkdownxField(blank=True, help_text="Editor's note in Markdown, shown under the abstract.")
     shown_title = models.TextField(blank=True, help_text="Title as this digest showed it, if not the paper's.")
     shown_authors = models.JSONField(
@@ -160,6 +234,8 @@ class DigestEntry(models.Model):
     )
     tweets = models.ManyToManyField(Tweet, through="DigestEntryTweet", related_name="digest_entries", blank=True)
 
+    objects = DigestEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["digest", "position"]
         verbose_name_plural = "digest entries"
@@ -171,6 +247,41 @@ class DigestEntry(models.Model):
 
     def __str__(self):
         return f"{self.digest.slug} #{self.position}: {self.paper.arxiv_id}"
+
+    @property
+    def has_ranking_snapshot(self):
+        """Whether the ranking's figures are stored (digests_build); an imported entry has its totals only."""
+        return bool(self.post_count) or not self.score
+
+    @property
+    def why_line(self):
+        """Why the paper is here, from what was true when the digest was built (digests.ranking.why_line).
+
+        Pages may set it for entries without a snapshot (digests.selectors.entries_with_why_lines).
+        """
+        if self._why_line is not None:
+            return self._why_line
+        if not self.has_ranking_snapshot:
+            return f"Score {self.score:,} (reposts + likes)"
+        return ranking.why_line(
+            ranking.RankedPaper(
+                paper_id=self.paper_id,
+                arxiv_id="",
+                score=self.score,
+                retweets=self.retweets,
+                favorites=self.favorites,
+                post_count=self.post_count,
+                account_count=self.account_count,
+                sources=tuple(self.sources or ()),
+                embedded_post_ids=(),
+            )
+        )
+
+    @why_line.setter
+    def why_line(self, line):
+        self._why_line = line
+
+    _why_line = None
 
     # What the entry shows: its own snapshot where it has one, else the paper's.
     # Callers prefetch paper__authorships__author and paper__paper_categories__category.

@@ -15,7 +15,7 @@ from django.utils import timezone
 from papers.models import Author, Authorship, Category, PaperCategory, TweetQuerySet
 from papers.selectors import papers_posted_about
 
-from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag
+from .models import DailyDigest, DigestEntry, DigestEntryQuerySet, DigestEntryTweet, DigestTag
 from .ranking import rank_papers, why_line
 from .social_card import CARD_TITLES
 
@@ -28,10 +28,10 @@ def digests_for_listing():
     Queries: the page of digests (paper count annotated) + one for the top entries
     of all of them (a sliced Prefetch: a window function per digest).
     """
-    top_entries = DigestEntry.objects.select_related("paper").order_by("position")[:LISTING_TOP_ENTRIES]
+    top_entries = DigestEntry.objects.shown().select_related("paper").order_by("position")[:LISTING_TOP_ENTRIES]
     return (
         DailyDigest.objects.published()
-        .annotate(paper_count=Count("entries"))
+        .annotate(paper_count=Count("entries", filter=DigestEntryQuerySet.shown_q("entries__")))
         .prefetch_related(Prefetch("entries", queryset=top_entries, to_attr="top_entries"))
         .order_by("-date")
     )
@@ -42,6 +42,7 @@ def entries_for_display():
 
     Queries: entries with their papers, authorships with authors, paper categories
     with categories, and the visible embedded posts (hidden posts never leave the database).
+    Entries an editor excluded are left out.
     """
     # Each queryset orders by position alone: the models' default orderings start with their parent,
     # which makes PostgreSQL join (and scan) the parent table just to sort rows it then groups anyway.
@@ -49,7 +50,8 @@ def entries_for_display():
         DigestEntryTweet.objects.filter(TweetQuerySet.visible_q("tweet__")).select_related("tweet").order_by("position")
     )
     return (
-        DigestEntry.objects.select_related("paper")
+        DigestEntry.objects.shown()
+        .select_related("paper")
         .order_by("position")
         .prefetch_related(
             Prefetch("paper__authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
@@ -115,14 +117,17 @@ def _shown_author(name, author):
 
 def entries_with_why_lines(entries, *, digest):
     """Give each entry `why_line`, the ranking's account of it ("Score 1,582 (reposts + likes): 2 posts
-    from 2 accounts on X"), for the posts up to when the digest was built (one query).
+    from 2 accounts on X"), as it stood when the digest was built (one query at most).
 
-    The score is the entry's own snapshot, the one its metrics line shows; the posts and accounts
-    are those the ranking rule counts. An entry none of whose posts counts gets no line.
+    An entry digests_build made carries that snapshot (DigestEntry.why_line). One imported from a
+    Markdown post has its totals only: its score is that snapshot, the one its metrics line shows,
+    and its posts and accounts are those the ranking rule counts up to when the digest was built.
+    An imported entry none of whose posts counts gets no line.
     """
+    imported = [entry for entry in entries if not entry.has_ranking_snapshot]
     as_of = digest.generated_at or digest.published_at or timezone.now()
-    ranked = rank_papers(paper_ids=[entry.paper_id for entry in entries], as_of=as_of) if entries else {}
-    for entry in entries:
+    ranked = rank_papers(paper_ids=[entry.paper_id for entry in imported], as_of=as_of) if imported else {}
+    for entry in imported:
         standing = ranked.get(entry.paper_id)
         entry.why_line = ""
         if standing is not None and standing.post_count:
@@ -150,7 +155,10 @@ def featured_digest(digests):
     if digest is None:
         return None
     digest.feature_entries = list(
-        DigestEntry.objects.filter(digest=digest).select_related("paper").order_by("position")[:FEATURE_TOP_ENTRIES]
+        DigestEntry.objects.shown()
+        .filter(digest=digest)
+        .select_related("paper")
+        .order_by("position")[:FEATURE_TOP_ENTRIES]
     )
     return digest
 
@@ -158,7 +166,8 @@ def featured_digest(digests):
 def published_entries_for_paper(*, paper):
     """The paper's entries in published digests, newest digest first, each with its digest (one query)."""
     return (
-        DigestEntry.objects.filter(paper=paper, digest__in=DailyDigest.objects.published())
+        DigestEntry.objects.shown()
+        .filter(paper=paper, digest__in=DailyDigest.objects.published())
         .select_related("digest")
         .order_by("-digest__date")
     )
@@ -190,8 +199,12 @@ def digest_days(*, start, end):
 def social_card_source(*, slug, queryset=None):
     """(digest, its top titles in order, its paper count) for its social card (two queries)."""
     queryset = DailyDigest.objects.published() if queryset is None else queryset
-    digest = get_object_or_404(queryset.annotate(paper_count=Count("entries")), slug=slug)
-    entries = DigestEntry.objects.filter(digest=digest).select_related("paper").order_by("position")[:CARD_TITLES]
+    digest = get_object_or_404(
+        queryset.annotate(paper_count=Count("entries", filter=DigestEntryQuerySet.shown_q("entries__"))), slug=slug
+    )
+    entries = (
+        DigestEntry.objects.shown().filter(digest=digest).select_related("paper").order_by("position")[:CARD_TITLES]
+    )
     return digest, [entry.title for entry in entries], digest.paper_count
 
 
@@ -204,13 +217,13 @@ def trending_papers(*, window, category=None, papers=None):
     all count 0, the snapshot of a published digest dated within the window stands for them.
     """
     snapshot = (
-        DigestEntry.objects.filter(
+        DigestEntry.objects.shown()
+        .filter(
             paper=OuterRef("pk"),
             digest__in=DailyDigest.objects.published(),
             digest__date__gte=window.first_day,
             digest__date__lte=window.last_day,
         )
-        .annotate(score=F("retweets") + F("favorites"))
         .order_by("-score")
         .values("score")[:1]
     )
@@ -229,9 +242,9 @@ def best_entries_for_papers(*, paper_ids):
     if not paper_ids:
         return {}
     entries = (
-        DigestEntry.objects.filter(paper_id__in=paper_ids, digest__in=DailyDigest.objects.published())
+        DigestEntry.objects.shown()
+        .filter(paper_id__in=paper_ids, digest__in=DailyDigest.objects.published())
         .select_related("digest")
-        .annotate(score=F("retweets") + F("favorites"))
         .order_by("paper_id", "-score", "-digest__date")
     )
     best = {}
