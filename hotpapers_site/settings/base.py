@@ -5,9 +5,12 @@ development values, production.py refuses to start without the real ones.
 """
 
 import datetime as dt
+import re
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -213,6 +216,23 @@ HOTPAPERS_MIN_PAPER_SCORE = env.int("HOTPAPERS_MIN_PAPER_SCORE", default=50)
 HOTPAPERS_MIN_POST_SCORE = env.int("HOTPAPERS_MIN_POST_SCORE", default=25)
 HOTPAPERS_DIGEST_SIZE = env.int("HOTPAPERS_DIGEST_SIZE", default=30)
 HOTPAPERS_MAX_EMBEDDED_POSTS = env.int("HOTPAPERS_MAX_EMBEDDED_POSTS", default=10)
+
+# Publishing with no editor (README "Digest statuses"): each new draft that digests_build makes is
+# scheduled for the next HOTPAPERS_AUTO_PUBLISH_TIME ("HH:MM", local time in HOTPAPERS_TIME_ZONE);
+# empty leaves new drafts for an editor to schedule or publish.
+HOTPAPERS_TIME_ZONE = env("HOTPAPERS_TIME_ZONE", default=TIME_ZONE)
+HOTPAPERS_AUTO_PUBLISH_TIME = env("HOTPAPERS_AUTO_PUBLISH_TIME", default="").strip()
+try:
+    ZoneInfo(HOTPAPERS_TIME_ZONE)
+except (ZoneInfoNotFoundError, ValueError) as error:
+    raise ImproperlyConfigured(
+        f"HOTPAPERS_TIME_ZONE={HOTPAPERS_TIME_ZONE!r} is not a time zone (e.g. Europe/Paris)"
+    ) from error
+if HOTPAPERS_AUTO_PUBLISH_TIME and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", HOTPAPERS_AUTO_PUBLISH_TIME):
+    raise ImproperlyConfigured(
+        f"HOTPAPERS_AUTO_PUBLISH_TIME={HOTPAPERS_AUTO_PUBLISH_TIME!r} is not a time of day as HH:MM (e.g. 09:30); "
+        "leave it empty to publish by hand"
+    )
 
 HOTPAPERS_SITE_NAME = "Hot Papers"
 
