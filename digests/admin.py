@@ -5,7 +5,7 @@ Publishing and rebuilding change more than one row and belong to digests.service
 actions come with those services.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
@@ -22,7 +22,7 @@ from papers.admin_base import (
 
 from . import admin_imports  # noqa: F401  (registers the Markdown upload pages, kept in their own module)
 from .models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag, Tag
-from .services.publishing import digests_publish_now
+from .services.publishing import DigestStateError, digests_publish_now
 
 MARKDOWNX_WIDGETS = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
 
@@ -89,7 +89,11 @@ class DailyDigestAdmin(EditorAdmin):
 
     @admin.action(description="Publish selected digests now", permissions=["change"])
     def publish_now(self, request, queryset):
-        changed = digests_publish_now(digests=queryset)
+        try:
+            changed = digests_publish_now(digests=queryset)
+        except DigestStateError as error:
+            self.message_user(request, str(error), level=messages.ERROR)
+            return
         for digest in changed:
             self.log_change(request, digest, [{"changed": {"fields": ["Status", "Published at"]}}])
         already = queryset.count() - len(changed)

@@ -36,7 +36,7 @@ A post without entries ends right after the closing ``---``. Optional blank line
 (``leading_blank_lines``, ``intro``) may stand between the front matter and the first entry.
 """
 
-from .parser import decode_post, parse_post
+from .parser import decode_post, parse_blockquote, parse_post
 from .renderer import render_post
 from .types import (
     Post,
@@ -56,6 +56,7 @@ __all__ = [
     "PostFormatError",
     "PostTweet",
     "decode_post",
+    "parse_blockquote",
     "escape_author_name",
     "parse_post",
     "render_post",

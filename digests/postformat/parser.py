@@ -106,6 +106,16 @@ def parse_post(data, *, name):
     return post
 
 
+def parse_blockquote(html, *, name="the embed"):
+    """One tweet's oEmbed blockquote (its first line, as X's oEmbed gives it; the script line may follow) as a
+    PostTweet; PostFormatError when it is not a blockquote the format can carry byte for byte."""
+    line = html.replace("\r\n", "\n").split("\n", 1)[0].strip()
+    reader = LineReader(line + "\n", error=lambda message, line: PostFormatError(message, name=name, line=line))
+    tweet = _parse_tweet(reader, reader.next("the blockquote"))
+    tweet.line = 0
+    return tweet
+
+
 def _parse_front_matter(reader):
     if reader.next("the front matter") != "---":
         raise reader.error("the file does not start with front matter (a '---' line)", line=1)

@@ -1,7 +1,9 @@
 """Digests back to seed-format Markdown: what each digest showed, written as the original generator wrote it.
 
-An imported post exports to the bytes it was imported from. Hidden posts are left out, and so are posts
-from platforms other than X (the format only knows Twitter embeds). Queries are fixed per call, whatever
+An imported post exports to the bytes it was imported from; a built digest exports in the same format.
+Entries an editor excluded are left out, and so are hidden posts and posts from platforms other than X
+(the format only knows Twitter embeds). An embedded post is written from its stored oEmbed blockquote
+when it has one the format can carry, else from its stored text. Queries are fixed per call, whatever
 the number of entries, authors or posts.
 """
 
@@ -15,7 +17,15 @@ from pathlib import Path
 from django.db.models import Prefetch
 
 from digests.models import DailyDigest, DigestTag
-from digests.postformat import Post, PostEntry, PostTweet, render_post, snowflake_time
+from digests.postformat import (
+    Post,
+    PostEntry,
+    PostFormatError,
+    PostTweet,
+    parse_blockquote,
+    render_post,
+    snowflake_time,
+)
 from digests.selectors import entries_for_display
 from papers.models import Tweet
 
@@ -85,24 +95,38 @@ def write_atomically(path, text):
 def _post_entry(rank, entry, *, default_measured_at):
     return PostEntry(
         rank=rank,
-        # arXiv wraps long titles as "line\n  line"; the generator dropped the line break and kept the indent.
-        title=re.sub(r"\r?\n", "", entry.title),
+        title=shown_title_text(entry.title),
         authors=entry.author_names,
         retweets=entry.retweets,
         favorites=entry.favorites,
         measured_at=entry.measured_at or default_measured_at,
         arxiv_id=entry.shown_arxiv_id or entry.paper.arxiv_id,
         categories=entry.category_codes,
-        abstract=re.sub(r"\s*\r?\n\s*", " ", entry.abstract.strip()),
+        abstract=shown_abstract_text(entry.abstract),
         tweets=[
-            _post_tweet(entry_tweet.tweet)
+            post_tweet(entry_tweet.tweet)
             for entry_tweet in entry.entry_tweets.all()
             if entry_tweet.tweet.source == Tweet.Source.X and not entry_tweet.tweet.is_hidden
         ],
     )
 
 
-def _post_tweet(tweet):
+def shown_title_text(title):
+    """A title as the format writes it: arXiv wraps long titles as "line\\n  line"; the generator dropped
+    the line break and kept the indent."""
+    return re.sub(r"\r?\n", "", title)
+
+
+def shown_abstract_text(abstract):
+    """An abstract as the format writes it: on one line."""
+    return re.sub(r"\s*\r?\n\s*", " ", abstract.strip())
+
+
+def post_tweet(tweet):
+    """The post as the format embeds it: its stored oEmbed blockquote when the format can carry it, else its text."""
+    embedded = _from_oembed(tweet)
+    if embedded is not None:
+        return embedded
     posted_at = tweet.posted_at or snowflake_time(tweet.external_id)
     text_html = tweet.text_html or html.escape(tweet.text, quote=False).replace("\n", "<br>")
     return PostTweet(
@@ -115,3 +139,18 @@ def _post_tweet(tweet):
         url=tweet.url,
         posted_on=posted_at.astimezone(dt.UTC).date(),
     )
+
+
+def _from_oembed(tweet):
+    # TODO(posts): Tweet.oembed_html arrives with the posts branch; until then no post has one.
+    oembed_html = getattr(tweet, "oembed_html", "")
+    if not oembed_html:
+        return None
+    try:
+        embedded = parse_blockquote(oembed_html)
+    except PostFormatError:
+        return None  # an older or foreign shape (no ?ref_src link, say): the stored text says the same
+    if embedded.tweet_id != tweet.external_id:
+        return None
+    embedded.url = tweet.url or embedded.url
+    return embedded

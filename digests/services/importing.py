@@ -24,6 +24,7 @@ from papers.services.upsert import PaperRecord, papers_upsert
 from papers.sources.arxiv import InvalidArxivId, normalize_arxiv_id
 
 from . import importing_rows as rows
+from .exporting import shown_abstract_text, shown_title_text
 
 _DATE_IN_SLUG = re.compile(r"(\d{4}-\d{2}-\d{2})$")
 _DATE_IN_TITLE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -355,10 +356,14 @@ def _entry_row(entry, paper, paper_authors, paper_categories):
         "paper_id": paper.pk,
         "retweets": entry.retweets,
         "favorites": entry.favorites,
+        "score": entry.retweets + entry.favorites,  # the ranking rule's score of the counted posts behind them
         "measured_at": entry.measured_at,
-        "shown_title": entry.title if entry.title != paper.title else "",
+        # The paper's own text, written as the format writes it (one line), is no difference.
+        "shown_title": "" if entry.title in (paper.title, shown_title_text(paper.title)) else entry.title,
         "shown_authors": entry.authors if entry.authors != paper_authors else None,
-        "shown_abstract": entry.abstract if entry.abstract != paper.abstract else "",
+        "shown_abstract": ""
+        if entry.abstract in (paper.abstract, shown_abstract_text(paper.abstract))
+        else entry.abstract,
         "shown_categories": entry.categories if entry.categories != paper_categories else None,
         "shown_arxiv_id": entry.arxiv_id if entry.arxiv_id != paper.arxiv_id else "",
     }

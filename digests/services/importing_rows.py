@@ -8,6 +8,7 @@ from django.db.models import F
 
 from digests.models import DigestEntry, DigestEntryTweet, DigestTag, Tag
 from digests.postformat import tweet_plain_text
+from digests.services.exporting import post_tweet
 from papers.models import Authorship, PaperCategory, Tweet
 from papers.services.catalog import named_rows
 
@@ -15,6 +16,7 @@ ENTRY_FIELDS = (
     "paper_id",
     "retweets",
     "favorites",
+    "score",
     "measured_at",
     "shown_title",
     "shown_authors",
@@ -82,7 +84,14 @@ def tweets_for_posts(*, post_tweets):
         if tweet_id in missing:
             continue
         wanted = _tweet_values(post_tweets[tweet_id])
-        empty = [name for name in TWEET_FILLABLE_FIELDS if getattr(tweet, name) in ("", None) and wanted[name]]
+        # What an export of the post would write for it: a file saying that much tells nothing new (a
+        # built digest's export re-imports without filling text_html or posted_at from derived values).
+        exported = _tweet_values(post_tweet(tweet))
+        empty = [
+            name
+            for name in TWEET_FILLABLE_FIELDS
+            if getattr(tweet, name) in ("", None) and wanted[name] and wanted[name] != exported[name]
+        ]
         for name in empty:
             setattr(tweet, name, wanted[name])
         if empty:

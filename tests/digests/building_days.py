@@ -3,6 +3,8 @@
 import datetime as dt
 import itertools
 
+from papers.models import Category
+from papers.taxonomy import TAXONOMY
 from tests.papers.factories import PaperFactory, TweetFactory
 
 DAY = dt.date(2022, 1, 13)  # a Thursday, the seed's day
@@ -13,7 +15,11 @@ _handles = itertools.count(1)
 
 
 def day_paper(arxiv_id, *, day=DAY, categories=("cs.LG",), title=None):
-    """A paper of arXiv's listing dated `day`, with two authors and the given categories."""
+    """A paper of arXiv's listing dated `day`, with two authors and the given categories (named as arXiv does)."""
+    names = {code: (name, group) for code, name, group in TAXONOMY}
+    for code in categories:
+        name, group = names[code]
+        Category.objects.update_or_create(code=code, defaults={"name": name, "group": group})
     paper = PaperFactory(
         arxiv_id=arxiv_id,
         title=title or f"On {arxiv_id}",

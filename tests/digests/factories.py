@@ -43,6 +43,7 @@ class DigestEntryFactory(factory.django.DjangoModelFactory):
     position = factory.Sequence(lambda n: n + 1)
     retweets = 100
     favorites = 50
+    score = factory.LazyAttribute(lambda o: o.retweets + o.favorites)  # as an import or the migration sets it
     measured_at = factory.LazyAttribute(lambda o: o.digest.generated_at)
 
     @factory.post_generation
