@@ -5,15 +5,21 @@ put whatever the functions are called or wherever they move. Retries use Celery'
 the errors a later attempt can get past; papers/tasks.py says why arXiv jobs retry by hand.
 """
 
+import datetime as dt
+import logging
 from functools import partial
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError, transaction
 
-from digests.services.publishing import digests_publish_due
+from digests.services.building import current_listing_day, digests_build
+from digests.services.publishing import DigestStateError, digests_publish_due
 from digests.services.uploads import markdown_import_run
+from papers.announcements import is_listing_day
 from papers.queueing import enqueue
 from papers.services.bulk import ConcurrentInsert
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -49,3 +55,44 @@ def queue_markdown_imports(*, import_ids):
 def publish_due_digests():
     """Publish scheduled digests whose time has come (the beat schedule runs this every few minutes)."""
     return [digest.slug for digest in digests_publish_due()]
+
+
+@shared_task(
+    name="digests.tasks.build_daily_digest",
+    acks_late=True,
+    # A lost database, or another build of the same new day that inserted the digest first (the retry
+    # finds it and refreshes it). A refusal (a published digest, a weekend) is an answer, not a failure.
+    autoretry_for=(OperationalError, InterfaceError, ConcurrentInsert),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=5 * 60,
+    time_limit=6 * 60,
+)
+def build_daily_digest(day=None, size=None):
+    """Build or refresh the draft digest of today's arXiv listing (New York time), or of `day` ("YYYY-MM-DD").
+
+    Beat runs it after the morning collection of posts. Safe to run again: a rebuild keeps the editors'
+    work, and a digest already published (or a day without a listing) is left alone.
+    """
+    listing_day = dt.date.fromisoformat(day) if day else current_listing_day()
+    if not is_listing_day(listing_day):
+        logger.info("No arXiv listing on %s %s: no digest to build.", f"{listing_day:%A}", listing_day.isoformat())
+        return None
+    try:
+        result = digests_build(day=listing_day, size=size)
+    except DigestStateError as error:
+        if error.code != "published":
+            raise
+        logger.info("%s", error)
+        return None
+    logger.info(
+        "Built %s: %s papers (%s new, %s kept), changed: %s",
+        result.digest.slug,
+        result.papers,
+        result.new,
+        result.kept,
+        result.changed,
+    )
+    return result.digest.slug

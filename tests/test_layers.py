@@ -19,6 +19,7 @@ REGISTERED_TASKS = {
     "papers.tasks.ingest_daily_categories",
     "digests.tasks.import_markdown_post",
     "digests.tasks.publish_due_digests",
+    "digests.tasks.build_daily_digest",
 }
 
 

@@ -106,3 +106,28 @@ def wait_for(condition, *, proc, log_path, timeout=60, what="the job"):
             pytest.fail(f"the worker exited with {proc.returncode} during {what}:\n{log_tail(log_path)}")
         time.sleep(0.2)
     pytest.fail(f"{what} did not finish within {timeout} s:\n{log_tail(log_path)}")
+
+
+@contextlib.contextmanager
+def running_beat(log_path, *, schedule_dir, env=None, max_interval=1):
+    """Start a real `celery beat` on the database scheduler (the test's database); stop it after.
+
+    It sends whatever the enabled PeriodicTask rows say, to the queues they name: a test points
+    its rows at its worker's queue and disables the others.
+    """
+    command = [sys.executable, "-m", "celery", "-A", "hotpapers_site", "beat", "-l", "INFO"]
+    command += ["--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", f"--max-interval={max_interval}"]
+    command += ["-s", str(schedule_dir / "celerybeat-schedule"), "--pidfile", str(schedule_dir / "beat.pid")]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=worker_env(env), stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
