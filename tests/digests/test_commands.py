@@ -17,6 +17,7 @@ from tests.digests.post_samples import SEED_BYTES, SEED_SLUG, make_entry, make_p
 
 pytestmark = pytest.mark.django_db
 
+RECORDED_SLUG = "hot-papers-2022-01-14"
 OTHER_POST = make_post("2022-02-01", entries=[make_entry(1, "2202.00001")])
 
 
@@ -169,14 +170,15 @@ def test_load_demo_imports_the_seed_and_the_corpus_and_makes_the_editor_once(dem
 
     call_command("load_demo", stdout=out)
 
-    assert set(DailyDigest.objects.values_list("slug", flat=True)) == {SEED_SLUG, OTHER_POST.slug}
+    assert set(DailyDigest.objects.values_list("slug", flat=True)) == {SEED_SLUG, OTHER_POST.slug, RECORDED_SLUG}
     assert len(password) >= 20 and password_file.stat().st_mode & 0o777 == 0o600
     assert password_file.read_text().strip() == password
     again = get_user_model().objects.get(username="editor")
     assert (again.pk, again.is_superuser, again.is_staff) == (editor.pk, True, True)
     assert again.check_password(password)
     assert f"its password is in {password_file}" in out.getvalue()
-    assert "1 file: 0 digests created, 0 updated, 1 unchanged, 0 failed" in out.getvalue().splitlines()[-2]
+    assert "1 file: 0 digests created, 0 updated, 1 unchanged, 0 failed" in out.getvalue().splitlines()[-3]
+    assert "the digest of 2022-01-14 is there already (draft)" in out.getvalue().splitlines()[-2]
 
 
 def test_load_demo_without_a_corpus_imports_only_the_seed(demo_settings, tmp_path):
@@ -184,7 +186,7 @@ def test_load_demo_without_a_corpus_imports_only_the_seed(demo_settings, tmp_pat
 
     call_command("load_demo", stdout=io.StringIO())
 
-    assert list(DailyDigest.objects.values_list("slug", flat=True)) == [SEED_SLUG]
+    assert set(DailyDigest.objects.values_list("slug", flat=True)) == {SEED_SLUG, RECORDED_SLUG}
 
 
 def test_load_demo_gives_the_editor_a_new_password_when_the_file_is_gone(demo_settings):
@@ -203,7 +205,7 @@ def test_load_demo_imports_the_real_corpus_beside_the_project(corpus_dir, settin
 
     call_command("load_demo", stdout=out)
 
-    assert DailyDigest.objects.count() == 127
+    assert DailyDigest.objects.count() == 128  # the seed, the corpus and the recorded day
     assert f"{corpus_dir}: 126 files: 126 digests created" in out.getvalue()
 
 

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
+from digests.management.builds import describe_build
 from digests.services.building import current_listing_day, digests_build
 from digests.services.publishing import DigestStateError
 
@@ -55,21 +56,3 @@ class Command(BaseCommand):
         except DigestStateError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(describe_build(result))
-
-
-def describe_build(result):
-    """One line: what building did, e.g. "Built the draft of 2022-01-13: 8 papers (3 new, 5 kept, 2 pinned), ..."."""
-    digest = result.digest
-    what = "draft" if digest.status == digest.Status.DRAFT else f"{digest.get_status_display().lower()} digest"
-    verb = "Built" if result.changed else "Nothing changed in"
-    papers = f"{result.papers} paper{'' if result.papers == 1 else 's'}"
-    detail = [f"{result.new} new", f"{result.kept} kept", f"{result.pinned} pinned"]
-    if result.removed:
-        detail.append(f"{result.removed} removed")
-    if result.excluded:
-        detail.append(f"{result.excluded} excluded")
-    posts = f"{result.embedded_posts} embedded post{'' if result.embedded_posts == 1 else 's'}"
-    line = f"{verb} the {what} of {digest.date.isoformat()}: {papers} ({', '.join(detail)}), {posts}."
-    if result.scheduled_for is not None:
-        line += f" It goes live by itself at {result.scheduled_for:%Y-%m-%d %H:%M} UTC (HOTPAPERS_AUTO_PUBLISH_TIME)."
-    return line

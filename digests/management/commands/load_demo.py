@@ -1,3 +1,4 @@
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -5,10 +6,24 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from digests.management.builds import describe_build
 from digests.management.posts import describe_report, import_post_paths
+from digests.models import DailyDigest
+from digests.services.building import digests_build
+from papers.models import Paper, Tweet
+from papers.services.arxiv_ingest import papers_ingest_file
+from papers.sources.dumps import parse_dump
+from papers.sources.links import find_arxiv_ids
 
 EDITOR_USERNAME = "editor"
+# The recorded day (digests/demo/recorded/README.md): an arXiv answer and an X dump, and the time its
+# counters were read, which the draft is built as of (so the demo ranks the same way on any day).
+RECORDED_DAY = dt.date(2022, 1, 14)
+RECORDED_FEED = "arxiv-2022-01-14.xml"
+RECORDED_POSTS = "x-posts-2022-01-14.json"
+RECORDED_AS_OF = dt.datetime(2022, 1, 17, 18, 49, 38, tzinfo=dt.UTC)
 
 
 def _demo_dir():
@@ -28,7 +43,8 @@ def _password_file():
 class Command(BaseCommand):
     help = (
         "Load the demo content: the seed digest, the real-post corpus when ../shared/corpus/posts exists, "
-        "and a superuser 'editor' whose random password is kept in var/editor-password.txt. "
+        "a recorded day (an arXiv feed and a dump of posts with counters) and its draft digest built from "
+        "the ranking, and a superuser 'editor' whose random password is kept in var/editor-password.txt. "
         "Safe to run again: nothing changes the second time."
     )
 
@@ -40,9 +56,25 @@ class Command(BaseCommand):
             self.stdout.write(f"{folder}: {describe_report(report)}")
             if not report.ok:
                 raise CommandError("\n".join(str(error) for error in report.errors))
+        self._load_recorded_day(_demo_dir() / "recorded")
         password_file, created = self._ensure_editor()
         state = "created" if created else "exists"
         self.stdout.write(f"Superuser '{EDITOR_USERNAME}' {state}; its password is in {password_file}")
+
+    def _load_recorded_day(self, folder):
+        """Ingest the recorded day as the jobs would (feed, then posts) and build its draft; once."""
+        digest = DailyDigest.objects.filter(date=RECORDED_DAY).first()
+        if digest is not None:
+            self.stdout.write(
+                f"{folder}: the digest of {RECORDED_DAY} is there already ({digest.get_status_display().lower()}); "
+                "rebuild it with `manage.py build_digest --date 2022-01-14`"
+            )
+            return
+        with transaction.atomic():
+            run = papers_ingest_file(path=folder / RECORDED_FEED)
+            posts = _store_recorded_posts(folder / RECORDED_POSTS)
+            result = digests_build(day=RECORDED_DAY, as_of=RECORDED_AS_OF)
+        self.stdout.write(f"{folder}: {run.created} new papers, {posts} posts. {describe_build(result)}")
 
     def _ensure_editor(self):
         """The editor's password lives in a file made once (never committed: var/ is ignored) and reused."""
@@ -65,3 +97,50 @@ class Command(BaseCommand):
             user.is_staff = user.is_superuser = user.is_active = True
             user.save()
         return password_file, created
+
+
+def _store_recorded_posts(path):
+    """Store the dump's posts with their counters, linked to the papers they name; returns how many.
+
+    TODO(posts): replace with the posts branch's dump import (papers.services.posts.posts_import_dump or
+    posts_upsert(pages=..., learned_via="dump")) once it is in main: this stand-in only creates the posts
+    it does not have (no snapshots, no arXiv lookups for unknown ids).
+    """
+    pages = parse_dump(path.read_bytes(), name=path.name)
+    posts = {post.external_id: (post, page.measured_at) for page in pages for post in page.posts}
+    named = {post.external_id: [found.base for found in find_arxiv_ids(urls=post.links)] for post, _ in posts.values()}
+    papers = Paper.objects.in_bulk({arxiv_id for ids in named.values() for arxiv_id in ids}, field_name="arxiv_id")
+    Tweet.objects.bulk_create(
+        [
+            Tweet(
+                source=post.source,
+                external_id=post.external_id,
+                learned_via=Tweet.LearnedVia.DUMP,
+                url=post.url,
+                author_handle=post.author_handle,
+                author_name=post.author_name,
+                lang=post.lang or "",
+                text=post.text,
+                posted_at=post.posted_at,
+                retweets=post.reposts,
+                likes=post.likes,
+                replies=post.replies,
+                quotes=post.quotes,
+                metrics_at=measured_at,
+            )
+            for post, measured_at in posts.values()
+        ],
+        ignore_conflicts=True,
+    )
+    stored = Tweet.objects.filter(source=Tweet.Source.X, external_id__in=posts).values_list("external_id", "pk")
+    links = Tweet.papers.through
+    links.objects.bulk_create(
+        [
+            links(tweet_id=tweet_id, paper_id=papers[arxiv_id].pk)
+            for external_id, tweet_id in stored
+            for arxiv_id in named[external_id]
+            if arxiv_id in papers
+        ],
+        ignore_conflicts=True,
+    )
+    return len(posts)
