@@ -42,6 +42,7 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 run: demo
+	@echo "make run: no beat runs under make run: scheduled digests still go live at their time; build a draft with \`manage.py build_digest\` (make run-all runs beat and the workers)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 services:
