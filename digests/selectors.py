@@ -260,7 +260,7 @@ def digests_for_api(*, date=None, date_from=None, date_to=None, tag=None):
     """
     digests = (
         DailyDigest.objects.published()
-        .annotate(paper_count=Count("entries", distinct=True))
+        .annotate(paper_count=Count("entries", filter=DigestEntryQuerySet.shown_q("entries__"), distinct=True))
         .prefetch_related(
             Prefetch("digest_tags", queryset=DigestTag.objects.select_related("tag").order_by("position"))
         )

@@ -110,7 +110,7 @@ def digests_build(*, day, size=None, as_of=None):
     day, size, as_of = _checked(day=day, size=size, as_of=as_of)
     slug = f"hot-papers-{day:%Y-%m-%d}"
     with transaction.atomic():
-        digest = _digest_for(day=day, slug=slug, as_of=as_of)
+        digest = _digest_for(day=day, slug=slug)
         ranking = rank_day(day=day, as_of=as_of)
         stored = list(DigestEntry.objects.filter(digest=digest).order_by("position")) if digest.pk else []
         before = {entry.pk: _values(entry) for entry in stored}
@@ -213,7 +213,7 @@ def _as_of(as_of):
     return as_of.replace(microsecond=0)
 
 
-def _digest_for(*, day, slug, as_of):
+def _digest_for(*, day, slug):
     """The digest of `day`, locked, or a new one (not saved); refuses those a rebuild must not touch."""
     found = list(DailyDigest.objects.select_for_update().filter(Q(date=day) | Q(slug=slug)))
     for other in found:

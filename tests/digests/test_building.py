@@ -327,3 +327,12 @@ def test_a_build_costs_the_same_queries_whatever_its_size(papers):
     assert _queries(lambda: digests_build(day=DAY, as_of=later)) == 16
 
     assert _queries(lambda: digests_build(day=DAY, as_of=later)) == 7  # reads only
+
+
+def test_an_imported_entry_without_the_rankings_figures_says_its_score_only():
+    entry = DigestEntry(retweets=1343, favorites=239, score=1582)
+    assert (entry.has_ranking_snapshot, entry.why_line) == (False, "Score 1,582 (reposts + likes)")
+    entry.why_line = "Score 1,582 (reposts + likes): 2 posts from 2 accounts on X"  # what a page may work out
+    assert entry.why_line == "Score 1,582 (reposts + likes): 2 posts from 2 accounts on X"
+    built = DigestEntry(score=0, post_count=0)
+    assert (built.has_ranking_snapshot, built.why_line) == (True, "Score 0: no posts about it yet")
