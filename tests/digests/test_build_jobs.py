@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 
 from digests.models import DailyDigest
@@ -63,3 +64,10 @@ def test_the_job_runs_on_weekday_mornings_from_the_beat_schedule_on_the_digests_
     )
     route = app.amqp.router.route({}, "digests.tasks.build_daily_digest")
     assert route["queue"].name == "digests"
+
+
+def test_make_run_says_plainly_that_no_beat_runs_there():
+    makefile = (settings.BASE_DIR / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\nrun: ", 1)[1].split("\n\n", 1)[0]
+    assert "no beat runs under make run: scheduled digests still go live at their time" in recipe
+    assert "manage.py build_digest" in recipe
