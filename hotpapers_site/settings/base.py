@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "markdownx",
     "csp",
     "axes",
+    "adminsortable2",
+    "simple_history",
     "papers",
     "digests",
 ]
@@ -51,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Who made each change: simple_history records the request's user on every history row.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so it sees the outcome of the login view and turns a lockout into its page.
     "axes.middleware.AxesMiddleware",
 ]
