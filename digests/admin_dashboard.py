@@ -2,18 +2,21 @@
 periodic jobs (and beat, which starts them) are running.
 
 desk_dashboard() is the selector the {% desk_dashboard %} tag renders on admin/index.html. Its cost is
-fixed: three small queries for digests, one for the schedules, and two per job with run records.
+fixed: three small queries for digests, one for the schedules, and per job in the freshness registry
+(papers.services.freshness, where each app registers its jobs and their successful runs) two more.
+Its failed runs are read here, from FAILED_RUNS.
 """
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from papers.models import IngestRun
+from papers.services.freshness import jobs_freshness, jobs_registered
 
 from .models import DailyDigest
 
@@ -23,33 +26,24 @@ BEAT_GRACE = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
-class RunRecords:
-    """Where a periodic job leaves its run records: which of them succeeded, which failed."""
+class FailedRuns:
+    """Where a registered job (papers.services.freshness) leaves its failed runs."""
 
-    name: str
-    tasks: tuple[str, ...]  # the Celery task names beat schedules for the job
-    succeeded: Callable[[], QuerySet]
-    failed: Callable[[], QuerySet]
+    runs: Callable[[], QuerySet]
     at: str  # the field holding when a run ended
-    error: str  # the field saying why a run failed
-    max_age: dt.timedelta
+    error: str  # the field saying why it failed
 
 
-RUN_RECORDS = [
-    RunRecords(
-        name="arXiv ingestion",
-        tasks=("papers.tasks.ingest_daily_categories", "papers.tasks.harvest_arxiv_oai"),
-        succeeded=lambda: IngestRun.objects.filter(
-            status=IngestRun.Status.SUCCEEDED, kind__in=[IngestRun.Kind.CATEGORY, IngestRun.Kind.OAI]
-        ),
-        failed=lambda: IngestRun.objects.filter(
+# Keyed by the job names in the freshness registry, which knows the successes.
+FAILED_RUNS = {
+    "ingest_arxiv": FailedRuns(
+        runs=lambda: IngestRun.objects.filter(
             status=IngestRun.Status.FAILED, kind__in=[IngestRun.Kind.CATEGORY, IngestRun.Kind.OAI]
         ),
         at="finished_at",
         error="error",
-        max_age=dt.timedelta(hours=30),
     ),
-]
+}
 
 
 @dataclass(frozen=True)
@@ -119,19 +113,23 @@ def _due_since(task, now):
     return now + remaining if -remaining > BEAT_GRACE else None
 
 
-def _records_by_task():
-    """Each job's last success and last failure (two queries per job with records)."""
+def _records_by_task(now):
+    """Per Celery task name: its registered job's freshness and last failure (two queries per job)."""
+    registered = jobs_registered()
     found = {}
-    for records in RUN_RECORDS:
-        last_success = records.succeeded().aggregate(at=Max(records.at))["at"]
-        failure = records.failed().exclude(**{f"{records.at}__isnull": True}).order_by(f"-{records.at}").first()
-        summary = (
-            records,
-            last_success,
-            getattr(failure, records.at) if failure else None,
-            getattr(failure, records.error) if failure else "",
-        )
-        for task in records.tasks:
+    for freshness in jobs_freshness(now=now):
+        failed = FAILED_RUNS.get(freshness.name)
+        failure = None
+        if failed:
+            failure = failed.runs().exclude(**{f"{failed.at}__isnull": True}).order_by(f"-{failed.at}").first()
+        summary = {
+            "last_success": freshness.last_success,
+            "last_failure": getattr(failure, failed.at) if failure else None,
+            "last_error": " ".join(getattr(failure, failed.error).split())[:200] if failure else "",
+            "max_age": freshness.max_age,
+            "stale": freshness.status in ("stale", "never"),
+        }
+        for task in registered[freshness.name].tasks:
             found[task] = summary
     return found
 
@@ -146,22 +144,13 @@ def desk_dashboard(*, now=None):
         latest_draft = with_count.filter(status=DailyDigest.Status.DRAFT).order_by("-date").first()
     next_scheduled = with_count.filter(status=DailyDigest.Status.SCHEDULED, publish_at__gt=now).order_by("publish_at")
 
-    records = _records_by_task()
+    records = _records_by_task(now)
     jobs = []
     for task in PeriodicTask.objects.select_related("interval", "crontab", "clocked", "solar").order_by("name"):
         if task.name.startswith("celery."):  # celery's own housekeeping entries
             continue
-        found = records.get(task.task)
-        state = {}
-        if found:
-            run_records, last_success, last_failure, last_error = found
-            state = {
-                "last_success": last_success,
-                "last_failure": last_failure,
-                "last_error": " ".join(last_error.split())[:200],
-                "max_age": run_records.max_age,
-                "stale": task.enabled and (last_success is None or now - last_success > run_records.max_age),
-            }
+        state = dict(records.get(task.task, {}))
+        state["stale"] = task.enabled and state.get("stale", False)
         jobs.append(
             JobState(
                 name=task.name,
