@@ -53,7 +53,8 @@ def fields_without_help_text(model_admin, request, obj=None):
 class _FormFields(HTMLParser):
     """Collects what a browser would submit from a page's form: inputs, checked boxes, selects, textareas.
 
-    A multiple select sends the list of its selected options, and nothing when none is selected.
+    A multiple select sends the list of its selected options, and nothing when none is selected; so
+    does a list of checkboxes sharing a name (one ticked box: its value alone).
     """
 
     def __init__(self):
@@ -66,7 +67,12 @@ class _FormFields(HTMLParser):
         if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
             if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
                 return
-            self.data[name] = attrs.get("value", "on" if attrs.get("type") == "checkbox" else "")
+            value = attrs.get("value", "on" if attrs.get("type") == "checkbox" else "")
+            if attrs.get("type") == "checkbox" and name in self.data:  # a list of boxes: all ticked ones
+                previous = self.data[name]
+                self.data[name] = [*(previous if isinstance(previous, list) else [previous]), value]
+            else:
+                self.data[name] = value
         elif tag == "select" and name:
             self._select, self._multiple = name, "multiple" in attrs
             if not self._multiple:

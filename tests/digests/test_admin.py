@@ -8,7 +8,7 @@ from django.urls import reverse
 from digests.models import DailyDigest, DigestEntry, DigestTag, Tag
 from tests.admin_utils import changelist_queries, fields_without_help_text, form_data, open_change_form
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory, TagFactory
-from tests.papers.factories import PaperFactory
+from tests.papers.factories import PaperFactory, TweetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +47,13 @@ def test_every_changelist_lists_its_rows(admin_client, digest, model):
     assert response.context["cl"].result_count >= 1
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+@pytest.mark.parametrize("model", [Tag, DailyDigest], ids=lambda m: m.__name__)
 def test_every_add_page_renders(admin_client, model):
     assert admin_client.get(reverse(f"admin:digests_{model._meta.model_name}_add")).status_code == 200
+
+
+def test_entries_are_added_on_their_digest_page_not_typed_in(admin_client):
+    assert admin_client.get(reverse("admin:digests_digestentry_add")).status_code == 403
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
@@ -81,8 +85,8 @@ def test_digest_changelist_filters_by_status_and_searches_titles(admin_client, d
 def test_digest_change_page_edits_intro_and_notes_with_markdownx(admin_client, digest):
     content = admin_client.get(change_page(digest)).content.decode()
 
-    # The intro, both entries' notes, and the notes of the inline's blank template form.
-    assert content.count('class="markdownx"') == 4
+    # The intro and both entries' notes (papers are added from the candidates: no blank entry form).
+    assert content.count('class="markdownx"') == 3
     assert re.search(r'<textarea name="intro"[^>]*class="[^"]*markdownx-editor', content)
     assert re.search(r'<textarea name="entries-0-note"[^>]*class="[^"]*markdownx-editor', content)
     assert 'class="markdownx-preview"' in content
@@ -95,8 +99,10 @@ def test_digest_change_page_edits_intro_and_notes_with_markdownx(admin_client, d
 def test_digest_change_page_has_ordered_inlines_and_view_on_site(admin_client, digest):
     content = admin_client.get(change_page(digest)).content.decode()
 
+    first, second = digest.entries.order_by("position").select_related("paper")
     assert 'name="digest_tags-0-tag"' in content
-    assert 'name="entries-0-paper"' in content
+    assert 'name="entries-0-position"' in content
+    assert content.index(f"<b>{first.paper.arxiv_id}</b>") < content.index(f"<b>{second.paper.arxiv_id}</b>")
     assert content.index("Note 1") < content.index("Note 2")
     assert "View on site" in content
 
@@ -221,24 +227,31 @@ def test_reordering_while_deleting_an_entry_frees_its_position(admin_client):
 
 @pytest.mark.parametrize("entries", [2, 20])
 def test_the_digest_form_costs_the_same_for_any_number_of_entries(admin_client, django_assert_num_queries, entries):
-    digest = DailyDigestFactory()
+    digest = DailyDigestFactory(date=dt.date(2022, 1, 13))  # the papers factory's day
     for position, name in enumerate(["Machine Learning", "Vision"], start=1):
         DigestTag.objects.create(digest=digest, tag=TagFactory(name=name), position=position)
     for position in range(1, entries + 1):
         DigestEntryFactory(digest=digest, position=position, with_tweets=1)
+    for _ in range(entries):  # the day's other papers: the candidates
+        TweetFactory(with_papers=[PaperFactory()], retweets=30, likes=30)
 
-    with django_assert_num_queries(6):
+    # Session, user, digest, tags, entries with papers, their embedded posts, the posts on offer
+    # (one windowed query for all papers), the day's ranking, the digest's papers, the candidates'
+    # titles, content type (the history link).
+    with django_assert_num_queries(11):
         content = open_change_form(admin_client, digest).content.decode()
 
     first = digest.entries.select_related("paper").get(position=1)
-    assert f'<option value="{first.paper_id}" selected>{first.paper}</option>' in content
+    assert f"<b>{first.paper.arxiv_id}</b>" in content
+    assert content.count('form="desk-add-paper"') == entries
 
 
 @pytest.mark.parametrize("posts", [2, 20])
 def test_the_entry_form_costs_the_same_for_any_number_of_posts(admin_client, django_assert_num_queries, posts):
     entry = DigestEntryFactory(with_tweets=posts)
 
-    with django_assert_num_queries(9):
+    # Digest and paper are read-only here (entries are added on the digest's page): no lookups for them.
+    with django_assert_num_queries(7):
         content = open_change_form(admin_client, entry).content.decode()
 
     embedded = entry.entry_tweets.select_related("tweet").get(position=1)
