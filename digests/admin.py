@@ -11,6 +11,7 @@ admin_dashboard (the admin index). Metrics come from the ranking; nobody types t
 from adminsortable2.admin import SortableAdminBase
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from simple_history.admin import SimpleHistoryAdmin
 
 from papers.admin_base import (
     ARXIV_LINKS_HELP,
@@ -53,8 +54,9 @@ class DigestTagInline(EditorTabularInline):
 
 
 @admin.register(DailyDigest)
-class DailyDigestAdmin(DigestDeskMixin, SortableAdminBase, EditorAdmin):
-    """A digest's fields, its papers in order, its buttons and its candidates."""
+class DailyDigestAdmin(DigestDeskMixin, SortableAdminBase, SimpleHistoryAdmin, EditorAdmin):
+    """A digest's fields, its papers in order, its buttons and its candidates; "History" lists every
+    change (who, when, what) and reverts the digest's fields to any earlier version."""
 
     form = DailyDigestForm
     list_display = ["date", "title", "status", "publish_at", "published_at", "entry_count", "site_link"]
@@ -119,11 +121,11 @@ class DigestEntryTweetInline(EditorTabularInline):
 
 
 @admin.register(DigestEntry)
-class DigestEntryAdmin(EditorAdmin):
+class DigestEntryAdmin(SimpleHistoryAdmin, EditorAdmin):
     """One entry in full: its embedded posts in order, and what the digest showed of its paper.
 
     Entries are added on their digest's page (candidates, "Add a paper"), where the ranking gives
-    their metrics; here the metrics are read-only.
+    their metrics; here the metrics are read-only. "History" shows and reverts the entry's changes.
     """
 
     list_display = ["__str__", "short_title", "score", "retweets", "favorites", "embedded_count", "is_excluded"]

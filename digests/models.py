@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
 
 from digests import ranking
 from papers.models import Paper, Tweet
@@ -87,6 +88,7 @@ class DailyDigest(models.Model):
     modified_at = models.DateTimeField(auto_now=True, help_text="When this digest last changed.")
 
     objects = DailyDigestQuerySet.as_manager()
+    history = HistoricalRecords()  # who changed what and when, viewable and revertible in the admin
 
     class Meta:
         ordering = ["-date"]
@@ -235,6 +237,7 @@ class DigestEntry(models.Model):
     tweets = models.ManyToManyField(Tweet, through="DigestEntryTweet", related_name="digest_entries", blank=True)
 
     objects = DigestEntryQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["digest", "position"]
