@@ -76,7 +76,7 @@ class Dashboard:
     next_scheduled: DailyDigest | None
     jobs: list[JobState] = field(default_factory=list)
     beat_last_seen: dt.datetime | None = None
-    beat_quiet: bool = False  # an enabled job is overdue: nothing is running beat
+    beat_quiet: bool = False  # an enabled job is overdue, or beat never started one: nothing is running beat
 
     @property
     def stale_jobs(self):
@@ -170,5 +170,5 @@ def desk_dashboard(*, now=None):
         next_scheduled=next_scheduled.first(),
         jobs=jobs,
         beat_last_seen=max(sent) if sent else None,
-        beat_quiet=any(job.due_since for job in jobs),
+        beat_quiet=any(job.due_since for job in jobs) or (not sent and any(job.enabled for job in jobs)),
     )

@@ -112,6 +112,14 @@ def test_the_index_says_plainly_when_no_beat_has_run(admin_client):
     assert "It last started a job 3\xa0hours ago." in content
 
 
+def test_the_index_says_so_at_once_when_beat_never_ran(admin_client):
+    content = index(admin_client)  # the schedules the migrations made, never started
+
+    assert desk_dashboard().beat_quiet
+    assert "No scheduler (celery beat) is running." in content
+    assert "It has not started any job yet." in content
+
+
 def test_the_index_is_quiet_about_beat_while_it_runs(admin_client):
     beat_ran_just_now()
     ingestion(IngestRun.Status.SUCCEEDED, NOW - dt.timedelta(hours=7))
