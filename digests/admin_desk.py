@@ -7,8 +7,10 @@ why not, in an admin message. The candidates are the day's ranked papers not in 
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -124,8 +126,13 @@ def _next_hour():
     return (timezone.now() + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
 
 
+def desk_zone():
+    """The zone editors schedule in (HOTPAPERS_TIME_ZONE, the zone of the automatic publish time)."""
+    return ZoneInfo(settings.HOTPAPERS_TIME_ZONE)
+
+
 def _local_input(moment):
-    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
+    return timezone.localtime(moment, desk_zone()).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
 class DigestDeskMixin:
@@ -181,10 +188,12 @@ class DigestDeskMixin:
 
     def desk_schedule(self, request, digest):
         form = ScheduleForm(request.POST)
-        if not form.is_valid():
+        with timezone.override(desk_zone()):  # the time typed is a wall-clock time there
+            valid = form.is_valid()
+        if not valid:
             raise ValidationError(form.errors["publish_at"])
         digest = digest_schedule(digest=digest, publish_at=form.cleaned_data["publish_at"])
-        message = f"{digest.title} goes live at {timezone.localtime(digest.publish_at):%Y-%m-%d %H:%M %Z}."
+        message = f"{digest.title} goes live at {timezone.localtime(digest.publish_at, desk_zone()):%Y-%m-%d %H:%M %Z}."
         self.desk_record(request, digest, message)
         return messages.SUCCESS, message
 
@@ -228,7 +237,7 @@ class DigestDeskMixin:
             "publish_at_value": _local_input(
                 digest.publish_at if status == DailyDigest.Status.SCHEDULED else (auto_publish_at() or _next_hour())
             ),
-            "time_zone": timezone.get_current_timezone_name(),
+            "time_zone": settings.HOTPAPERS_TIME_ZONE,
             "candidates": digest_candidates(digest=digest) if can_change else None,
             "is_live": digest.is_public,
         }

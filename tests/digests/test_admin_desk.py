@@ -313,6 +313,19 @@ def test_schedule_with_a_time_schedules_it(admin_client, draft):
     assert 'value="2022-01-14T09:30"' in content and "Reschedule" in content
 
 
+def test_the_time_typed_is_a_time_in_the_desks_zone(admin_client, draft, settings):
+    settings.HOTPAPERS_TIME_ZONE = "Europe/Paris"
+
+    response = admin_client.post(desk(draft, "schedule"), {"publish_at": "2022-01-14T10:30"})
+
+    draft.refresh_from_db()
+    assert draft.publish_at == dt.datetime(2022, 1, 14, 9, 30, tzinfo=dt.UTC)
+    assert said(response) == [f"{draft.title} goes live at 2022-01-14 10:30 CET."]
+    content = admin_client.get(change_page(draft)).content.decode()
+    assert "Go live at (Europe/Paris)" in content and 'value="2022-01-14T10:30"' in content
+    assert "goes live Fri 14 Jan 2022, 10:30 CET" in content
+
+
 @pytest.mark.parametrize(
     ("publish_at", "sentence"),
     [
