@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('digests', '0009_editors_group'),
+        ('digests', '0010_editors_group'),
         ('papers', '0008_paper_announced_on'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

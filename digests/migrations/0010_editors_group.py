@@ -63,8 +63,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("papers", "0008_paper_announced_on"),
-        ("digests", "0008_entry_curation_and_snapshot"),
+        ("papers", "0009_paper_search_vector"),
+        ("digests", "0009_build_schedule"),
     ]
 
     operations = [migrations.RunPython(create_editors_group, delete_editors_group)]
