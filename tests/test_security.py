@@ -155,16 +155,18 @@ def test_an_editor_works_through_the_admin_with_no_policy_violation(live_server,
 
             # The add form: an inline row added by inlines.js, an autocomplete opened, a Markdown preview.
             page.goto(f"{live_server.url}{reverse('admin:digests_dailydigest_add')}")
-            entries = page.locator(".dynamic-entries")
-            before = entries.count()
-            page.get_by_role("button", name="Add another Digest entry").click()
-            expect(entries).to_have_count(before + 1)
-            page.locator(".dynamic-entries .select2-selection").last.click()
+            tags = page.locator(".dynamic-digest_tags")
+            before = tags.count()
+            page.get_by_role("button", name="Add another Digest tag").click()
+            expect(tags).to_have_count(before + 1)
+            page.fill("#id_intro", "**Bold**")
+            expect(page.locator("#id_intro ~ .markdownx-preview strong")).to_have_text("Bold")
+            # The digest's page: its "Add a paper" autocomplete (papers come from the ranking, not typed rows).
+            page.goto(f"{live_server.url}{reverse('admin:digests_dailydigest_change', args=[digest.pk])}")
+            page.locator(".field-add_paper .select2-selection").click()
             page.locator(".select2-search__field").fill("Attention")
             expect(page.locator(".select2-results__option", has_text="Attention is all you need")).to_be_visible()
             page.keyboard.press("Escape")
-            page.fill("#id_intro", "**Bold**")
-            expect(page.locator("#id_intro ~ .markdownx-preview strong")).to_have_text("Bold")
 
             # The changelist's action bar (actions.js) selects all rows.
             page.goto(f"{live_server.url}{reverse('admin:digests_dailydigest_changelist')}")
