@@ -6,10 +6,16 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from papers.feeds import FEED_ITEMS as PAPER_FEED_ITEMS
-from papers.feeds import FeedRequest, PaperFeed, feed_criteria, filters_label
+from papers.feeds import (
+    FeedRequest,
+    PaperFeed,
+    XmlSafeAtom1Feed,
+    XmlSafeRss201rev2Feed,
+    feed_criteria,
+    filters_label,
+)
 from papers.search import matching_papers
 from papers.selectors import attention_window, papers_for_listing
 
@@ -19,7 +25,7 @@ FEED_ITEMS = 20
 
 
 class DigestsFeed(Feed):
-    feed_type = Rss201rev2Feed
+    feed_type = XmlSafeRss201rev2Feed
     link = reverse_lazy("digests:digest-list")
     description = "Every day, the arXiv papers that drew the most attention on social media."
 
@@ -43,7 +49,7 @@ class DigestsFeed(Feed):
 
 
 class DigestsAtomFeed(DigestsFeed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
     subtitle = DigestsFeed.description
 
 

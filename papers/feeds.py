@@ -6,11 +6,13 @@ shares PaperFeed and takes ?q= and ?category=.
 
 import dataclasses
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 
 from .models import Category
 from .search import MAX_QUERY_LENGTH, Criteria, matching_papers
@@ -18,6 +20,36 @@ from .selectors import NEWEST, papers_for_listing
 
 FEED_ITEMS = 30
 FEED_AUTHORS = 3
+
+
+# Characters XML 1.0 cannot hold: control characters (but tab, LF, CR), lone surrogates, U+FFFE/U+FFFF. A title
+# or query holding one would make the feed generator raise (a 500 for the whole feed); they are dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(value):
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_safe(item) for item in value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    return value
+
+
+class _XmlSafeFeed:
+    def write(self, outfile, encoding):
+        self.feed = _xml_safe(self.feed)
+        self.items = [_xml_safe(item) for item in self.items]
+        super().write(outfile, encoding)
+
+
+class XmlSafeAtom1Feed(_XmlSafeFeed, Atom1Feed):
+    """Atom that drops the characters XML cannot carry, whatever the text from outside holds."""
+
+
+class XmlSafeRss201rev2Feed(_XmlSafeFeed, Rss201rev2Feed):
+    """RSS 2.0 that drops the characters XML cannot carry, whatever the text from outside holds."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,8 +60,10 @@ class FeedRequest:
 
 
 def feed_criteria(request, *, category=""):
-    query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
-    return Criteria(query=query, category=category or request.GET.get("category", "").strip()[:32])
+    # What XML cannot hold cannot be asked for either (PostgreSQL refuses NUL: a query holding one was a 500).
+    query = " ".join(_NOT_XML.sub("", request.GET.get("q", "")).split())[:MAX_QUERY_LENGTH]
+    category = category or _NOT_XML.sub("", request.GET.get("category", "")).strip()[:32]
+    return Criteria(query=query, category=category)
 
 
 def filters_label(criteria):
@@ -42,13 +76,15 @@ def filters_label(criteria):
 
 
 class PaperFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = XmlSafeAtom1Feed
 
     def item_title(self, paper):
         return " ".join(paper.title.split())
 
     def item_description(self, paper):
-        return " ".join(paper.abstract.split())
+        # Atom's <summary type="html"> (RSS's <description>) is HTML to feed readers: the plain-text abstract
+        # is escaped, or markup in it would run in the reader.
+        return escape(" ".join(paper.abstract.split()))
 
     def item_author_name(self, paper):
         names = [authorship.author.name for authorship in paper.authorships.all()]
