@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from papers.announcements import announced_on_for
-from papers.models import Authorship, Paper, PaperCategory
+from papers.models import Author, Authorship, Category, Paper, PaperCategory
 from papers.page_cache import page_cache_bump
 from papers.signals import paper_metadata_changing
 
@@ -73,6 +73,27 @@ def _is_newer(record, paper):
     return record.updated is not None and (paper.updated is None or record.updated > paper.updated)
 
 
+class PaperRecordError(ValueError):
+    """A record the database cannot hold as it is (a name or code longer than its column); nothing is written."""
+
+
+def _check_lengths(records):
+    """Refuse, before any write, what would otherwise fail half-way in PostgreSQL (a DataError, a 500)."""
+    limits = (
+        ("author name", "authors", Author._meta.get_field("name").max_length),
+        ("category code", "categories", Category._meta.get_field("code").max_length),
+    )
+    for record in records:
+        for what, attribute, limit in limits:
+            for value in getattr(record, attribute):
+                if len(value) > limit:
+                    raise PaperRecordError(
+                        f"{record.arxiv_id}: the {what} is longer than {limit} characters: {value[:40]!r}…"
+                    )
+        if record.doi and len(record.doi) > Paper._meta.get_field("doi").max_length:
+            raise PaperRecordError(f"{record.arxiv_id}: the DOI is longer than the column allows: {record.doi[:40]!r}…")
+
+
 def papers_upsert(*, records, update_existing=True):
     """Create unknown papers and update those a newer version replaces; the rest stay as they are.
 
@@ -87,6 +108,7 @@ def papers_upsert(*, records, update_existing=True):
     result = UpsertResult()
     if not newest:
         return result
+    _check_lengths(newest.values())
     with transaction.atomic():
         # Only what deciding needs (abstracts are most of a page's bytes), locked in a stable order so
         # two overlapping jobs cannot both decide to write, and the older version win.

@@ -76,6 +76,8 @@ def _records(text: str, name: str) -> Iterator[tuple[str, object]]:
     """(where, object) for each record: "record N" in a JSON array, "line N" in JSON Lines, "" for one object."""
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise DumpError("JSON nested too deeply to be a dump", name=name) from None
     except json.JSONDecodeError as whole:
         if not _is_json_lines(text):
             raise DumpError(f"not JSON ({whole})", name=name, where=f"line {whole.lineno}") from None
@@ -95,7 +97,7 @@ def _is_json_lines(text: str) -> bool:
         return False
     try:
         return isinstance(json.loads(first), dict)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
 
 
@@ -111,6 +113,8 @@ def _lines(text: str, name: str) -> Iterator[tuple[str, object]]:
             continue
         try:
             record = decoder.decode(line)
+        except RecursionError:
+            raise DumpError("JSON nested too deeply to be a dump", name=name, where=f"line {number}") from None
         except json.JSONDecodeError as exc:
             raise DumpError(f"not JSON ({exc.msg} at column {exc.colno})", name=name, where=f"line {number}") from None
         if isinstance(record, list):
