@@ -101,12 +101,16 @@ def test_the_arxiv_parsers_accept_or_raise_their_own_error(data):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(
-        st.sampled_from(["data", "includes", "meta", "posts", "feed", "hits", "id", "text", "uri", "post", "record"])
-        | st.text(max_size=8),
-        children,
-        max_size=5,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["data", "includes", "meta", "posts", "feed", "hits", "id", "text", "uri", "post", "record"]
+            )
+            | st.text(max_size=8),
+            children,
+            max_size=5,
+        )
     ),
     max_leaves=25,
 )
