@@ -42,9 +42,9 @@ SECRET_KEY = secrets.token_urlsafe(64)
 DIGEST_SLUG = "hot-papers-2022-01-13"  # the seed post: the page the issue measured
 
 
-def bench_database_url():
+def bench_database_url(suffix="_serve_bench"):
     base = environ.Env().db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/hotpapers")
-    name = f"{base['NAME']}_serve_bench"
+    name = f"{base['NAME']}{suffix}"
     host, port, user = base["HOST"] or "127.0.0.1", base["PORT"] or 5432, base["USER"] or "postgres"
     with psycopg.connect(host=host, port=port, user=user, dbname="postgres", autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
@@ -52,7 +52,7 @@ def bench_database_url():
     return f"postgres://{user}@{host}:{port}/{name}"
 
 
-def production_env(*, static_root, redis_url, page_cache=True, **settings):
+def production_env(*, static_root, redis_url, page_cache=True, database_url=None, **settings):
     env = {
         key: value
         for key, value in os.environ.items()
@@ -65,7 +65,7 @@ def production_env(*, static_root, redis_url, page_cache=True, **settings):
         DJANGO_SECURE_SSL_REDIRECT="false",
         DJANGO_STATIC_ROOT=str(static_root),
         DJANGO_LOG_LEVEL="WARNING",
-        DATABASE_URL=bench_database_url(),
+        DATABASE_URL=database_url or bench_database_url(),
         REDIS_URL=redis_url,
         HOTPAPERS_PAGE_CACHE="true" if page_cache else "false",
         **settings,
@@ -97,8 +97,8 @@ def free_port():
 class Gunicorn:
     """gunicorn on a free loopback port for the duration of a `with` block, then stopped (and waited for)."""
 
-    def __init__(self, env, *, workers):
-        self.env, self.workers, self.port = env, workers, free_port()
+    def __init__(self, env, *, workers, threads=1):
+        self.env, self.workers, self.threads, self.port = env, workers, threads, free_port()
         self.process = None
 
     def url(self, path):
@@ -111,7 +111,11 @@ class Gunicorn:
                 "hotpapers_site.wsgi",
                 f"--bind=127.0.0.1:{self.port}",
                 f"--workers={self.workers}",
-                "--worker-class=sync",
+                *(
+                    ["--worker-class=sync"]
+                    if self.threads == 1
+                    else ["--worker-class=gthread", f"--threads={self.threads}"]
+                ),
                 "--keep-alive=75",
                 "--log-level=warning",
             ],
