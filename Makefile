@@ -83,14 +83,16 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A hotpapers_site beat --loglevel=INFO
 
-# bench/serve.py drives gunicorn with wrk (Debian's package), installed here when missing. Every
-# benchmark runs whatever the ones before it say; the target fails when any missed a target.
+# bench/serve.py and bench/load.py drive gunicorn with wrk (Debian's package), installed here when missing;
+# bench/load.py starts its own redis-server and a Celery worker (LOAD_ARGS="--duration 20" shortens it).
+# Every benchmark runs whatever the ones before it say; the target fails when any missed a target.
 bench: install-dev services
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	@status=0; \
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ingest.py || status=1; \
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ranking.py || status=1; \
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/serve.py || status=1; \
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/load.py $(LOAD_ARGS) || status=1; \
 	exit $$status
 
 lint: install-dev
