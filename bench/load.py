@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import psycopg  # noqa: E402
-from serve import (  # noqa: E402  # noqa: E402
+from serve import (  # noqa: E402
     CORPUS_DIR,
     DIGEST_SLUG,
     PYTHON,
@@ -47,8 +47,8 @@ from serve import (  # noqa: E402  # noqa: E402
     manage,
     prepare,
     production_env,
-    run_wrk,
 )
+from serve import run_wrk as serve_run_wrk  # noqa: E402
 
 from tests.arxiv_feeds import build_api_feed, load_corpus_papers  # noqa: E402
 
@@ -63,6 +63,14 @@ FEED_ENTRIES = 500
 ROUND_MONTHS = [f"{year:02d}{month:02d}" for year in (15, 16, 18, 19) for month in range(1, 13)]
 LOAD_IDS = r"^1[5689](0[1-9]|1[0-2])\."
 _YYMM = re.compile(rb"(arxiv\.org/(?:abs|pdf)/)\d{4}\.")
+
+
+def run_wrk(url, **load):
+    """bench/serve.py's wrk figures, saying what the errors were when there were any."""
+    row = serve_run_wrk(url, **load)
+    if row["errors"]:
+        print(f"{url}: {row['errors']} errors: {row['detail']}", file=sys.stderr)
+    return row
 
 
 class FeedServer:

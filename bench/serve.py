@@ -172,7 +172,8 @@ def run_wrk(url, *, duration, threads, connections):
     errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)) else 0
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
         errors += sum(int(n) for n in m.groups())
-    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
+    detail = "; ".join(re.findall(r"^\s*((?:Socket errors|Non-2xx or 3xx responses).*)$", output, re.M))
+    return {"rps": rps, "p50": p50, "p99": p99, "errors": errors, "detail": detail}
 
 
 # Where a render spends its time, by the functions that stand for each part of it.
