@@ -1,6 +1,5 @@
 """arXiv papers, their authors and categories, and the social posts that cite them."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -170,11 +169,17 @@ class Tweet(models.Model):
     class Source(models.TextChoices):
         X = "x", "X / Twitter"
         BLUESKY = "bluesky", "Bluesky"
+        HACKERNEWS = "hackernews", "Hacker News"
 
     class LearnedVia(models.TextChoices):
         MARKDOWN = "markdown", "Markdown import"
         DUMP = "dump", "Uploaded dump"
         API = "api", "Live API"
+
+    class LinkStatus(models.TextChoices):
+        LINKED = "linked", "Linked to its papers"
+        PENDING = "pending", "Waiting for arXiv"
+        UNKNOWN = "unknown", "arXiv does not know its ids"
 
     source = models.CharField(
         max_length=16, choices=Source.choices, default=Source.X, help_text="The platform the post lives on."
@@ -184,6 +189,9 @@ class Tweet(models.Model):
         max_length=16, choices=LearnedVia.choices, help_text="How we first learned of the post."
     )
     url = models.URLField(max_length=500, help_text="Link to the post on its platform.")
+    author_id = models.CharField(
+        max_length=200, blank=True, help_text="The account's id on its platform (X user id, Bluesky DID, HN user)."
+    )
     author_handle = models.CharField(max_length=100, help_text='Handle without the "@".')
     author_name = models.CharField(max_length=200, blank=True, help_text="Display name of the account.")
     lang = models.CharField(max_length=16, blank=True, help_text='Language code the platform gives, e.g. "en".')
@@ -193,11 +201,42 @@ class Tweet(models.Model):
         blank=True, help_text="The post's body as its oEmbed HTML gives it (sanitized when shown)."
     )
     posted_at = models.DateTimeField(null=True, blank=True, help_text="When the post was published.")
+    quoted_id = models.CharField(
+        max_length=200, blank=True, help_text="The id of the post this one quotes (a quote post is a post of its own)."
+    )
+    reply_to_id = models.CharField(max_length=200, blank=True, help_text="The id of the post this one answers.")
+    links = models.JSONField(
+        default=list, blank=True, help_text="Every URL the post carries (expanded links, cards, URLs in its text)."
+    )
+    link_status = models.CharField(
+        max_length=16,
+        choices=LinkStatus.choices,
+        default=LinkStatus.LINKED,
+        db_index=True,
+        help_text="Linked to every paper it names; waiting for arXiv's metadata; or arXiv does not know its ids.",
+    )
+    pending_arxiv_ids = models.JSONField(
+        default=list, blank=True, help_text="arXiv ids the post links that are being fetched from arXiv."
+    )
+    unknown_arxiv_ids = models.JSONField(
+        default=list, blank=True, help_text="arXiv ids the post links that arXiv returned nothing for."
+    )
+    oembed_html = models.TextField(
+        blank=True, help_text="The embed blockquote X's oEmbed gave for the post (without its script)."
+    )
+    oembed_fetched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When oEmbed was last asked for the post; empty until then."
+    )
+    oembed_error = models.CharField(
+        max_length=500, blank=True, help_text="Why the last oEmbed request failed; the post shows its stored text."
+    )
     retweets = models.PositiveIntegerField(default=0, help_text="Reposts when the counters were last read.")
     likes = models.PositiveIntegerField(default=0, help_text="Likes when the counters were last read.")
     replies = models.PositiveIntegerField(default=0, help_text="Replies when the counters were last read.")
     quotes = models.PositiveIntegerField(default=0, help_text="Quote posts when the counters were last read.")
-    metrics_at = models.DateTimeField(null=True, blank=True, help_text="When the counters were read.")
+    metrics_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the counters were read (the newest snapshot: when they last changed)."
+    )
     is_hidden = models.BooleanField(default=False, help_text="Hide spam or off-topic posts from every page.")
     papers = models.ManyToManyField(
         Paper, related_name="tweets", blank=True, help_text="The arXiv papers the post links to."
@@ -214,7 +253,10 @@ class Tweet(models.Model):
             models.UniqueConstraint(fields=["source", "external_id"], name="tweet_unique_source_external_id"),
             models.CheckConstraint(condition=models.Q(text_dir__in=["ltr", "rtl"]), name="tweet_text_dir_valid"),
         ]
-        indexes = [models.Index(Lower("author_handle"), name="tweet_author_handle_ci")]
+        indexes = [
+            models.Index(Lower("author_handle"), name="tweet_author_handle_ci"),
+            models.Index(fields=["source", "posted_at"], name="tweet_source_posted_at"),
+        ]
 
     def __str__(self):
         return f"@{self.author_handle} {self.source}:{self.external_id}"
@@ -244,63 +286,18 @@ class TweetMetrics(models.Model):
         return f"{self.tweet} at {self.measured_at:%Y-%m-%d %H:%M}"
 
 
-class IngestRun(models.Model):
-    """One ingestion job's record: what it asked for, what it changed, how it ended.
+# Run records live beside the models they describe; imported here so Django registers them with the app.
+from .models_runs import IngestRun, PostCollectionRun, PostDump  # noqa: E402
 
-    Freshness monitoring reads these; an OAI harvest that failed keeps its last resumption
-    token here so the next run resumes from it.
-    """
-
-    class Kind(models.TextChoices):
-        IDS = "ids", "arXiv ids"
-        CATEGORY = "category", "Category window"
-        OAI = "oai", "OAI-PMH harvest"
-        FILE = "file", "Feed file"
-
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-
-    kind = models.CharField(
-        max_length=16,
-        choices=Kind.choices,
-        help_text="What the job ingested: given ids, a category window, an OAI-PMH harvest or a feed file.",
-    )
-    parameters = models.JSONField(default=dict, help_text="What the run was asked for (ids, category, dates, set).")
-    status = models.CharField(
-        max_length=16,
-        choices=Status.choices,
-        default=Status.RUNNING,
-        db_index=True,
-        help_text="Running, succeeded, or failed (the error says why).",
-    )
-    started_at = models.DateTimeField(auto_now_add=True, help_text="When the run began.")
-    finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended; empty while it runs.")
-    pages = models.PositiveIntegerField(default=0, help_text="Response pages stored.")
-    created = models.PositiveIntegerField(default=0, help_text="Papers new to Hot Papers.")
-    updated = models.PositiveIntegerField(default=0, help_text="Papers replaced by a newer arXiv version.")
-    unchanged = models.PositiveIntegerField(default=0, help_text="Papers already stored at this version or newer.")
-    failed = models.PositiveIntegerField(default=0, help_text="Requested ids arXiv did not return.")
-    error = models.TextField(blank=True, help_text="Why the run failed, or which ids arXiv did not return.")
-    resumption_token = models.CharField(
-        max_length=500, blank=True, help_text="OAI-PMH: the token of the next page not yet stored."
-    )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="The editor who asked for this run in the admin; empty for scheduled runs.",
-    )
-    outcome_shown = models.BooleanField(
-        default=False, help_text="Whether the editor who asked for the run has been told how it ended."
-    )
-
-    class Meta:
-        ordering = ["-started_at"]
-        get_latest_by = "started_at"
-
-    def __str__(self):
-        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+__all__ = [
+    "Author",
+    "Authorship",
+    "Category",
+    "IngestRun",
+    "Paper",
+    "PaperCategory",
+    "PostCollectionRun",
+    "PostDump",
+    "Tweet",
+    "TweetMetrics",
+]
