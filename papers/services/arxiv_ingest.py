@@ -26,6 +26,7 @@ from papers.sources.arxiv import (
 from papers.throttle import RedisThrottle
 
 from .bulk import defer_commit_flush
+from .posts_links import posts_link_pending
 from .upsert import PaperRecord, papers_upsert
 
 logger = logging.getLogger(__name__)
@@ -126,6 +127,8 @@ def _store_page(run, records, *, resumption_token=""):
     with transaction.atomic():
         defer_commit_flush()
         result = papers_upsert(records=[record_from_arxiv(r) for r in records])
+        if result.created:  # posts that link these papers were waiting for them
+            posts_link_pending(arxiv_ids=result.created)
         run.pages += 1
         run.created += len(result.created)
         run.updated += len(result.updated)
@@ -157,6 +160,7 @@ def papers_ingest_ids(*, ids, requested_by_id=None, client=None, progress=None):
         run.failed = len(missing)
         if missing:
             run.error = "arXiv returned nothing for: " + ", ".join(missing)
+            posts_link_pending(arxiv_ids=missing, unknown_ids=missing)  # posts linking only these are flagged
     return run
 
 

@@ -1,0 +1,329 @@
+"""Social posts stored in bulk and idempotently, whatever way they came: a live API, a dump file, a refresh.
+
+The counting rules (README, "How posts are counted") are kept here:
+
+- one row per post: (source, external_id) is unique, so a post learned from a Markdown import, a dump and the
+  live API is one row; `learned_via` keeps how it was first learned, and fields stored first are never
+  overwritten (an export of a published digest stays as it was), only empty ones are filled;
+- reposts never reach this module (the parsers drop them; they are counted as skipped);
+- a new post that links no arXiv paper is not stored (counted as skipped); a stored one is always updated;
+- counters come from the newest reading: a post read without counters (`has_counters` False) or read before
+  the stored reading never overwrites them. Each change of counters (and the first reading) writes one
+  TweetMetrics snapshot at the reading's time; a reading that changes nothing writes nothing at all;
+- a post credits every paper it links. Ids that are not papers here yet are kept on the post
+  (`pending_arxiv_ids`) and returned as work to do; posts_link_pending links them when arXiv's metadata
+  arrives, and moves the ids arXiv does not know to `unknown_arxiv_ids`: such a post is kept, flagged.
+
+Every batch of BATCH_SIZE posts costs the same fixed number of queries, whatever it holds.
+"""
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from papers.models import Paper, Tweet, TweetMetrics
+from papers.sources.links import find_arxiv_ids
+from papers.sources.posts import PostPage, SocialPost
+
+from .bulk import insert_rows, inserts_may_race
+from .posts_rows import json_value, update_rows
+
+BATCH_SIZE = 1000
+# The unique key two jobs storing the same new post at once can both insert; the retry finds it stored.
+RACING_CONSTRAINTS = frozenset({"tweet_unique_source_external_id"})
+_MAX_COUNT = 2_147_483_647  # PositiveIntegerField on every backend
+
+_COUNTERS = ("retweets", "likes", "replies", "quotes")
+# Filled on a stored post when empty there; never overwritten.
+_FILLABLE = ("url", "author_id", "author_handle", "author_name", "lang", "text", "posted_at")
+_FILLABLE += ("quoted_id", "reply_to_id")
+_LINKING = ("links", "link_status", "pending_arxiv_ids", "unknown_arxiv_ids")
+_UPDATED = (*_FILLABLE, *_COUNTERS, "metrics_at", *_LINKING)
+_LOADED = ("source", "external_id", *_UPDATED)
+_INSERTED = (
+    "source",
+    "external_id",
+    "learned_via",
+    "url",
+    "author_id",
+    "author_handle",
+    "author_name",
+    "lang",
+    "text_dir",
+    "text",
+    "text_html",
+    "posted_at",
+    "quoted_id",
+    "reply_to_id",
+    "links",
+    "link_status",
+    "pending_arxiv_ids",
+    "unknown_arxiv_ids",
+    "oembed_html",
+    "oembed_fetched_at",
+    "oembed_error",
+    *_COUNTERS,
+    "metrics_at",
+    "is_hidden",
+    "created_at",
+)
+
+
+@dataclasses.dataclass
+class PostsUpsertResult:
+    """What storing posts did. `missing_arxiv_ids`: ids newly waiting for arXiv (fetch them, then link)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_reposts: int = 0
+    skipped_unlinked: int = 0  # new posts that link no arXiv paper
+    snapshots: int = 0
+    links_created: int = 0
+    missing_arxiv_ids: list[str] = dataclasses.field(default_factory=list)
+    created_ids: list[int] = dataclasses.field(default_factory=list)  # pks of the new posts
+    batches: int = 0
+
+    @property
+    def skipped(self):
+        return self.skipped_reposts + self.skipped_unlinked
+
+    @property
+    def seen(self):
+        return self.created + self.updated + self.unchanged + self.skipped_unlinked
+
+
+def link_status_for(*, pending, unknown, has_papers):
+    """Waiting for arXiv while any id is; else linked when it credits a paper; else flagged unknown."""
+    if pending:
+        return Tweet.LinkStatus.PENDING
+    if has_papers or not unknown:
+        return Tweet.LinkStatus.LINKED
+    return Tweet.LinkStatus.UNKNOWN
+
+
+def posts_upsert(
+    *,
+    pages: Iterable[PostPage],
+    learned_via: str,
+    measured_at: dt.datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> PostsUpsertResult:
+    """Store the posts of `pages` (new ones created, stored ones updated) and credit the papers they link.
+
+    A page's own reading time (`PostPage.measured_at`) dates its counters; `measured_at` (else now) dates
+    those of pages without one. A post met twice keeps its newest reading. All in one transaction; a
+    concurrent job inserting one of the same new posts first raises ConcurrentInsert (nothing written).
+    `progress(done, total)` is called after each batch.
+    """
+    now = timezone.now()
+    fallback = measured_at or now
+    result = PostsUpsertResult()
+    newest: dict[tuple[str, str], tuple[SocialPost, dt.datetime]] = {}
+    for page in pages:
+        result.skipped_reposts += page.skipped_reposts
+        when = page.measured_at or fallback
+        for post in page.posts:
+            key = (post.source, post.external_id)
+            if key not in newest or when >= newest[key][1]:
+                newest[key] = (post, when)
+    entries = list(newest.values())
+    missing: dict[str, None] = {}
+    with transaction.atomic():
+        for start in range(0, len(entries), BATCH_SIZE):
+            _upsert_batch(entries[start : start + BATCH_SIZE], learned_via, now, result, missing)
+            result.batches += 1
+            if progress:
+                progress(min(start + BATCH_SIZE, len(entries)), len(entries))
+    result.missing_arxiv_ids = list(missing)
+    return result
+
+
+def _upsert_batch(entries, learned_via, now, result, missing):
+    found = [[arxiv_id.base for arxiv_id in find_arxiv_ids(urls=post.links, text=post.text)] for post, _ in entries]
+    # Locked in a stable order: two jobs refreshing the same posts decide one after the other.
+    stored = {
+        (tweet.source, tweet.external_id): tweet
+        for tweet in Tweet.objects.select_for_update()
+        .filter(_keys_q(post for post, _ in entries))
+        .only(*_LOADED)
+        .order_by("pk")
+    }
+    wanted = {arxiv_id for ids in found for arxiv_id in ids}
+    for tweet in stored.values():
+        wanted.update(tweet.pending_arxiv_ids, tweet.unknown_arxiv_ids)
+    papers = dict(Paper.objects.filter(arxiv_id__in=wanted).values_list("arxiv_id", "pk")) if wanted else {}
+    through = Tweet.papers.through
+    linked = set()
+    if stored:
+        linked = set(
+            through.objects.filter(tweet_id__in=[tweet.pk for tweet in stored.values()]).values_list(
+                "tweet_id", "paper_id"
+            )
+        )
+    credited = {tweet_id for tweet_id, _ in linked}
+
+    new_rows, new_posts, snapshots, changed, pairs = [], [], [], [], []
+    for (post, when), ids in zip(entries, found, strict=True):
+        tweet = stored.get((post.source, post.external_id))
+        if tweet is None:
+            if not ids:
+                result.skipped_unlinked += 1
+                continue
+            pending = [arxiv_id for arxiv_id in ids if arxiv_id not in papers]
+            missing.update(dict.fromkeys(pending))
+            new_rows.append(_new_row(post, when, learned_via, now, pending=pending, has_papers=len(pending) < len(ids)))
+            new_posts.append((post, when, [papers[arxiv_id] for arxiv_id in ids if arxiv_id in papers]))
+            continue
+        dirty = _fill(tweet, post)
+        if _take_reading(tweet, post, when):
+            snapshots.append((tweet.pk, when, *(getattr(tweet, name) for name in _COUNTERS)))
+            dirty = True
+        names = dict.fromkeys([*ids, *tweet.pending_arxiv_ids, *tweet.unknown_arxiv_ids])
+        new_pairs = [(tweet.pk, papers[i]) for i in names if i in papers and (tweet.pk, papers[i]) not in linked]
+        pairs += new_pairs
+        dirty |= _relink(tweet, ids, papers, missing, has_papers=tweet.pk in credited or bool(new_pairs))
+        if dirty:
+            changed.append(tweet)
+        if dirty or new_pairs:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+
+    if new_rows:
+        with inserts_may_race(constraints=RACING_CONSTRAINTS):
+            insert_rows(Tweet, _INSERTED, new_rows)
+        pks = {
+            (source, external_id): pk
+            for source, external_id, pk in Tweet.objects.filter(_keys_q(post for post, _, _ in new_posts)).values_list(
+                "source", "external_id", "pk"
+            )
+        }
+        for post, when, paper_ids in new_posts:
+            pk = pks[(post.source, post.external_id)]
+            result.created_ids.append(pk)
+            pairs += [(pk, paper_id) for paper_id in paper_ids]
+            if post.has_counters:
+                snapshots.append((pk, when, *_counters(post)))
+        result.created += len(new_rows)
+    update_rows(Tweet, _UPDATED, changed)
+    if snapshots:
+        insert_rows(TweetMetrics, ("tweet", "measured_at", *_COUNTERS), snapshots)
+        result.snapshots += len(snapshots)
+    if pairs:
+        # ON CONFLICT DO NOTHING: a Markdown import may link the same post and paper at the same time.
+        through.objects.bulk_create([through(tweet_id=t, paper_id=p) for t, p in pairs], ignore_conflicts=True)
+        result.links_created += len(pairs)
+
+
+def _keys_q(posts):
+    by_source: dict[str, list[str]] = {}
+    for post in posts:
+        by_source.setdefault(post.source, []).append(post.external_id)
+    where = Q(pk__in=[])
+    for source, external_ids in by_source.items():
+        where |= Q(source=source, external_id__in=external_ids)
+    return where
+
+
+def _take_reading(tweet, post, when):
+    """Apply a newer reading's counters; True when they changed (or are the first), i.e. a snapshot is due."""
+    if not post.has_counters or (tweet.metrics_at is not None and when <= tweet.metrics_at):
+        return False
+    counters = _counters(post)
+    if tweet.metrics_at is not None and counters == tuple(getattr(tweet, name) for name in _COUNTERS):
+        return False
+    for name, value in zip(_COUNTERS, counters, strict=True):
+        setattr(tweet, name, value)
+    tweet.metrics_at = when
+    return True
+
+
+def _fill(tweet, post):
+    """Fill the stored post's empty fields from what the platform says; True when any was empty."""
+    values = _values(post)
+    dirty = False
+    for name in _FILLABLE:
+        if values[name] not in ("", None) and getattr(tweet, name) in ("", None):
+            setattr(tweet, name, values[name])
+            dirty = True
+    if values["links"] and not tweet.links:
+        tweet.links = values["links"]
+        dirty = True
+    return dirty
+
+
+def _relink(tweet, ids, papers, missing, *, has_papers):
+    """The post's ids that are not papers yet, and its link status; True when they changed."""
+    unknown = [i for i in tweet.unknown_arxiv_ids if i not in papers]
+    pending = [i for i in dict.fromkeys([*tweet.pending_arxiv_ids, *ids]) if i not in papers and i not in unknown]
+    missing.update(dict.fromkeys(i for i in pending if i not in tweet.pending_arxiv_ids))
+    status = link_status_for(pending=pending, unknown=unknown, has_papers=has_papers)
+    if (pending, unknown, status) == (tweet.pending_arxiv_ids, tweet.unknown_arxiv_ids, tweet.link_status):
+        return False
+    tweet.pending_arxiv_ids, tweet.unknown_arxiv_ids, tweet.link_status = pending, unknown, status
+    return True
+
+
+def _counters(post):
+    return tuple(min(value, _MAX_COUNT) for value in (post.reposts, post.likes, post.replies, post.quotes))
+
+
+_MAX_LENGTHS = {
+    name: Tweet._meta.get_field(name).max_length
+    for name in ("url", "author_id", "author_handle", "author_name", "lang", "quoted_id", "reply_to_id")
+}
+
+
+def _clean(value):
+    # PostgreSQL text and jsonb cannot hold NUL; no platform means one.
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def _values(post):
+    values = {
+        "url": post.url,
+        "author_id": post.author_id,
+        "author_handle": post.author_handle,
+        "author_name": post.author_name,
+        "lang": post.lang,
+        "text": post.text,
+        "posted_at": post.posted_at,
+        "quoted_id": post.quoted_id or "",
+        "reply_to_id": post.reply_to_id or "",
+    }
+    values = {name: _clean(value) for name, value in values.items()}
+    for name, length in _MAX_LENGTHS.items():
+        values[name] = values[name][:length]
+    values["links"] = [_clean(url) for url in post.links]
+    return values
+
+
+def _new_row(post, when, learned_via, now, *, pending, has_papers):
+    values = _values(post)
+    counters = _counters(post) if post.has_counters else (0, 0, 0, 0)
+    status = link_status_for(pending=pending, unknown=(), has_papers=has_papers)
+    row = {
+        **values,
+        "source": post.source,
+        "external_id": post.external_id,
+        "learned_via": learned_via,
+        "text_dir": "ltr",
+        "text_html": "",
+        "links": json_value(values["links"]),
+        "link_status": status,
+        "pending_arxiv_ids": json_value(pending),
+        "unknown_arxiv_ids": json_value([]),
+        "oembed_html": "",
+        "oembed_fetched_at": None,
+        "oembed_error": "",
+        **dict(zip(_COUNTERS, counters, strict=True)),
+        "metrics_at": when if post.has_counters else None,
+        "is_hidden": False,
+        "created_at": now,
+    }
+    return tuple(row[name] for name in _INSERTED)
