@@ -144,7 +144,7 @@ def posts_upsert(
 
 
 def _upsert_batch(entries, learned_via, now, result, missing):
-    found = [[arxiv_id.base for arxiv_id in find_arxiv_ids(urls=post.links, text=post.text)] for post, _ in entries]
+    found = [_arxiv_ids(post) for post, _ in entries]
     # Locked in a stable order: two jobs refreshing the same posts decide one after the other.
     stored = {
         (tweet.source, tweet.external_id): tweet
@@ -218,6 +218,11 @@ def _upsert_batch(entries, learned_via, now, result, missing):
         # ON CONFLICT DO NOTHING: a Markdown import may link the same post and paper at the same time.
         through.objects.bulk_create([through(tweet_id=t, paper_id=p) for t, p in pairs], ignore_conflicts=True)
         result.links_created += len(pairs)
+
+
+def _arxiv_ids(post):
+    """The base ids a post links, once each (2201.04182 and 2201.04182v1 are one paper)."""
+    return list(dict.fromkeys(arxiv_id.base for arxiv_id in find_arxiv_ids(urls=post.links, text=post.text)))
 
 
 def _keys_q(posts):

@@ -42,7 +42,7 @@ def posts_link_pending(*, arxiv_ids=None, unknown_ids=()):
         tweets = [
             tweet
             for tweet in waiting.only("pk", "link_status", "pending_arxiv_ids", "unknown_arxiv_ids").order_by("pk")
-            if watched is None or watched.intersection(tweet.pending_arxiv_ids, tweet.unknown_arxiv_ids)
+            if watched is None or not watched.isdisjoint([*tweet.pending_arxiv_ids, *tweet.unknown_arxiv_ids])
         ]
         if not tweets:
             return result
