@@ -17,6 +17,7 @@ from tests.conftest import FIXTURES_DIR
 
 # When the recorded answers were "received": a day after the seed digest's posts.
 NOW = datetime(2022, 1, 14, 11, 10, 50, tzinfo=UTC)
+BSKY_NOW = datetime(2025, 2, 8, 12, 0, tzinfo=UTC)  # the Bluesky fixtures' posts are from February 2025
 X_SEARCH = "/2/tweets/search/recent"
 X_LOOKUP = "/2/tweets"
 BSKY_SEARCH = "/xrpc/app.bsky.feed.searchPosts"
@@ -40,22 +41,22 @@ def json_response(data, status=200, headers=None):
     return Response(json.dumps(data), status=status, headers=headers or {}, content_type="application/json")
 
 
-def http_client(sleeps=None):
-    return JsonClient(timeout=5.0, max_retries=1, sleep=(sleeps if sleeps is not None else []).append, now=lambda: NOW)
+def http_client(sleeps=None, now=NOW):
+    return JsonClient(timeout=5.0, max_retries=1, sleep=(sleeps if sleeps is not None else []).append, now=lambda: now)
 
 
-def x_client(httpserver, sleeps=None):
-    return XClient(httpserver.url_for("/2"), "bearer-test", http=http_client(sleeps))
+def x_client(httpserver, sleeps=None, now=NOW):
+    return XClient(httpserver.url_for("/2"), "bearer-test", http=http_client(sleeps, now=now))
 
 
-def bluesky_client(httpserver, session=None):
+def bluesky_client(httpserver, session=None, now=BSKY_NOW):
     return BlueskyClient(
-        httpserver.url_for("/xrpc"), "hotpapers.bsky.social", "app-pass", http=http_client(), session=session
+        httpserver.url_for("/xrpc"), "hotpapers.bsky.social", "app-pass", http=http_client(now=now), session=session
     )
 
 
-def hn_client(httpserver):
-    return HackerNewsClient(httpserver.url_for("/api/v1"), http=http_client())
+def hn_client(httpserver, now=NOW):
+    return HackerNewsClient(httpserver.url_for("/api/v1"), http=http_client(now=now))
 
 
 def by_param(name, answers, default=None):
@@ -68,15 +69,6 @@ def by_param(name, answers, default=None):
         return answer if isinstance(answer, Response) else json_response(answer)
 
     return handler
-
-
-def x_search_pages(httpserver):
-    """The two recorded X search pages, the second behind the first's next_token."""
-    page1, page2 = fixture_json("x", "search_page1.json"), fixture_json("x", "search_page2.json")
-    httpserver.expect_request(X_SEARCH).respond_with_handler(
-        by_param("next_token", {None: page1, page1["meta"]["next_token"]: page2})
-    )
-    return page1, page2
 
 
 def serve_arxiv(httpserver, settings, name="api_id_list_posts.xml"):
