@@ -62,7 +62,8 @@ def posts_collect(*, source, query=None, since=None, client=None, requested_by_i
     source = check_source(source)
     query = query or default_query(source)
     since = _aware(since)
-    if client is None:
+    built = client is None
+    if built:
         skipped = skipped_run(source=source, kind=Kind.SEARCH, query=query, requested_by_id=requested_by_id)
         if skipped is not None:
             return skipped
@@ -94,7 +95,8 @@ def posts_collect(*, source, query=None, since=None, client=None, requested_by_i
             run.cursor = ""
             run.watermark_to = reached
     finally:
-        keep_session(client)
+        if built:
+            keep_session(client)
     return run
 
 
@@ -139,7 +141,7 @@ def _x_pages(client, *, query, watermark, cursor, since) -> Iterator[tuple[PostP
             logger.warning("X refused since_id %s (older than 7 days): searching without it", exc.since_id)
             since_id, cursor, start_time = None, None, None
             continue
-        cursor = page.next_cursor
+        cursor = _advancing(cursor, page.next_cursor)
         yield page, cursor
         if not cursor:
             return
@@ -150,7 +152,7 @@ def _bluesky_pages(client, *, query, watermark, cursor, since):
     while True:
         page = client.search_posts(query, since=after, cursor=cursor or None)
         # A page that gives a cursor but no posts is the end of the results too.
-        cursor = page.next_cursor if page.posts else None
+        cursor = _advancing(cursor, page.next_cursor) if page.posts else None
         yield page, cursor
         if not cursor:
             return
@@ -168,7 +170,7 @@ def _hn_pages(client, *, query, watermark, cursor, since):
             after, created_before=before, page=number, hits_per_page=HN_HITS_PER_PAGE, query=query
         )
         window_hits += len(page.posts)
-        if page.next_cursor:
+        if page.next_cursor and int(page.next_cursor) > number:
             number = int(page.next_cursor)
         elif window_hits >= HN_WINDOW_HITS and page.posts:
             # Algolia stops at 1,000 hits: walk on in a window that ends where this one's oldest story is.
@@ -177,6 +179,11 @@ def _hn_pages(client, *, query, watermark, cursor, since):
             yield page, None
             return
         yield page, f"{before}:{number}" if before else str(number)
+
+
+def _advancing(current, following):
+    """The next page's cursor; None when the platform hands back the one just used (the end, not a loop)."""
+    return following if following and following != current else None
 
 
 def _hn_cursor(cursor):

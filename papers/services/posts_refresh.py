@@ -39,7 +39,8 @@ def posts_refresh_counters(*, source=None, max_age=None, client=None, progress=N
 
 
 def _refresh(source, *, max_age, client, progress):
-    if client is None:
+    built = client is None
+    if built:
         skipped = skipped_run(source=source, kind=Kind.REFRESH)
         if skipped is not None:
             return skipped
@@ -71,7 +72,8 @@ def _refresh(source, *, max_age, client, progress):
                     progress(run, done=start + len(batch), total=len(wanted))
             run.cursor = ""
     finally:
-        keep_session(client)
+        if built:
+            keep_session(client)
     return run
 
 

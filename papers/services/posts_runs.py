@@ -63,7 +63,7 @@ def skipped_run(*, source, kind, query="", requested_by_id=None):
 
 
 def http_client():
-    return JsonClient(user_agent=DEFAULT_USER_AGENT)
+    return JsonClient(user_agent=DEFAULT_USER_AGENT, max_retries=settings.SOCIAL_MAX_RETRIES)
 
 
 def source_client(source):
@@ -81,7 +81,7 @@ def source_client(source):
 
 
 def keep_session(client):
-    """Save a Bluesky client's session (new or refreshed during the run) for the next run."""
+    """Save a Bluesky client's session (new or refreshed during the run) for the next run of source_client."""
     if isinstance(client, BlueskyClient) and client.session is not None:
         cache.set(BLUESKY_SESSION_KEY.format(handle=client.handle), asdict(client.session), BLUESKY_SESSION_TIMEOUT)
 
