@@ -1,4 +1,4 @@
-"""arXiv ingestion jobs: thin wrappers that call one service each. All are safe to run twice.
+"""arXiv ingestion and social-post jobs: thin wrappers that call one service each. All are safe to run twice.
 
 Registered names are explicit (name=...): beat schedules in the database store them, and the
 routes in settings match on them, so they stay put whatever the functions are called.
@@ -15,10 +15,16 @@ ConcurrentInsert, a unique violation on a key that a concurrent job storing the 
 inserts first (papers.services.upsert.RACING_CONSTRAINTS; the retry finds them stored). Any other
 IntegrityError (a check or not-null violation, a unique key nobody races for) is a bug or bad data:
 the job fails at once with it.
+
+The social-post jobs (on the `social` queue) retry the same way on a platform being unavailable and on
+RateLimited (HTTP 429, or a rate-limit window the headers say is spent), which waits exactly until the
+platform's reset time. Bad input (a dump of an unknown shape, a refused token) is not retried: it is
+recorded on the run. A platform without credentials is not an error: its run is recorded as skipped.
 """
 
 import datetime as dt
 import logging
+import math
 from functools import partial
 
 from celery import shared_task
@@ -33,26 +39,43 @@ from papers.services.arxiv_ingest import (
     papers_ingest_ids,
 )
 from papers.services.bulk import ConcurrentInsert
+from papers.services.posts_collect import posts_collect
+from papers.services.posts_dumps import posts_import_dump_run
+from papers.services.posts_links import posts_link_pending
+from papers.services.posts_oembed import tweets_fetch_oembed
+from papers.services.posts_refresh import posts_refresh_counters
+from papers.services.posts_runs import SOURCES
 from papers.sources.arxiv import ArxivUnavailable
+from papers.sources.posts import RateLimited, SourceUnavailable
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (ArxivUnavailable, OperationalError, ConcurrentInsert, ConnectionError)
+SOCIAL_TRANSIENT = (SourceUnavailable, OperationalError, ConcurrentInsert, ConnectionError)
 INGESTION = {"bind": True, "acks_late": True, "max_retries": 5, "soft_time_limit": 50 * 60, "time_limit": 55 * 60}
+SOCIAL = {"bind": True, "acks_late": True, "max_retries": 5, "soft_time_limit": 10 * 60, "time_limit": 11 * 60}
+# Papers that posts link and that are not stored yet are fetched in jobs of this many ids.
+ARXIV_BATCH = 100
 
 
-def _retry_transient(task, call):
-    """Run call(); on a transient error retry later with exponential backoff, at least as late as
-    arXiv's Retry-After (not when run eagerly, where a retry would block the caller)."""
+def _countdown(task, exc):
+    """Exponential backoff, at least as late as the source's Retry-After; exactly the reset time after a 429."""
+    backoff = min(60 * 2**task.request.retries, 60 * 60)
+    retry_after = getattr(exc, "retry_after", None)
+    if isinstance(exc, RateLimited) and retry_after is not None:
+        return max(1, math.ceil(retry_after))
+    return max(backoff, math.ceil(retry_after)) if retry_after else backoff
+
+
+def _retry_transient(task, call, *, transient=TRANSIENT):
+    """Run call(); on a transient error retry later (_countdown), not when run eagerly, where a retry
+    would block the caller."""
     try:
         return call()
-    except TRANSIENT as exc:
+    except transient as exc:
         if task.request.is_eager:
             raise
-        countdown = min(60 * 2**task.request.retries, 60 * 60)
-        if isinstance(exc, ArxivUnavailable) and exc.retry_after:
-            countdown = max(countdown, exc.retry_after)
-        raise task.retry(exc=exc, countdown=countdown) from exc
+        raise task.retry(exc=exc, countdown=_countdown(task, exc)) from exc
 
 
 def _date(value):
@@ -94,3 +117,75 @@ def ingest_daily_categories():
         ingest_arxiv_category.delay(window.category, window.since.isoformat(), window.until.isoformat())
     logger.info("queued %s category windows", len(windows), extra={"event": "ingest_fanout", "count": len(windows)})
     return [window.category for window in windows]
+
+
+# Social posts
+
+
+def _queue_arxiv_ids(ids):
+    for start in range(0, len(ids), ARXIV_BATCH):
+        transaction.on_commit(partial(ingest_arxiv_ids.delay, ids[start : start + ARXIV_BATCH]))
+
+
+def _follow_up(run):
+    """After posts are stored: fetch the papers they link that are not stored yet (posts_link_pending links
+    them as they arrive), and the oEmbed of new X posts. The hourly refresh sweeps whatever a failed run
+    left waiting, and the oEmbed schedule catches up on the rest."""
+    _queue_arxiv_ids(run.missing_arxiv_ids)
+    if run.created and run.source in ("", "x"):
+        transaction.on_commit(fetch_tweet_oembeds.delay)
+
+
+def _collect(task, source, query, since):
+    run = _retry_transient(
+        task, lambda: posts_collect(source=source, query=query, since=_date(since)), transient=SOCIAL_TRANSIENT
+    )
+    _follow_up(run)
+    return run.pk
+
+
+@shared_task(name="papers.tasks.collect_x_posts", **SOCIAL)
+def collect_x_posts(self, query=None, since=None):
+    return _collect(self, "x", query, since)
+
+
+@shared_task(name="papers.tasks.collect_bluesky_posts", **SOCIAL)
+def collect_bluesky_posts(self, query=None, since=None):
+    return _collect(self, "bluesky", query, since)
+
+
+@shared_task(name="papers.tasks.collect_hackernews_posts", **SOCIAL)
+def collect_hackernews_posts(self, query=None, since=None):
+    return _collect(self, "hackernews", query, since)
+
+
+@shared_task(name="papers.tasks.refresh_post_counters", **{**SOCIAL, "soft_time_limit": 20 * 60, "time_limit": 22 * 60})
+def refresh_post_counters(self, source=None):
+    """Refresh recent posts' counters. Without a source (the hourly schedule): one job per platform, and
+    posts still waiting for arXiv have their papers asked for again."""
+    if source is None:
+        for name in SOURCES:  # no transaction is open here: nothing to wait for before sending
+            refresh_post_counters.delay(name)
+        _queue_arxiv_ids(posts_link_pending().pending_arxiv_ids)
+        return list(SOURCES)
+    runs = _retry_transient(self, lambda: posts_refresh_counters(source=source), transient=SOCIAL_TRANSIENT)
+    return [run.pk for run in runs]
+
+
+@shared_task(name="papers.tasks.fetch_tweet_oembeds", **{**SOCIAL, "soft_time_limit": 5 * 60, "time_limit": 6 * 60})
+def fetch_tweet_oembeds(self, tweet_ids=None):
+    """Fetch the embed HTML of X posts that have none yet (these, or any)."""
+    return _retry_transient(self, lambda: tweets_fetch_oembed(tweet_ids=tweet_ids).pk, transient=SOCIAL_TRANSIENT)
+
+
+@shared_task(name="papers.tasks.import_post_dump", **SOCIAL)
+def import_post_dump(self, run_id):
+    """Import a dump file an editor uploaded (a queued PostCollectionRun from post_dumps_create)."""
+    run = _retry_transient(self, lambda: posts_import_dump_run(run_id=run_id), transient=SOCIAL_TRANSIENT)
+    _follow_up(run)
+    return run.pk
+
+
+def queue_import_post_dump(*, run_id):
+    """Send import_post_dump once the current transaction commits (at once outside one); for the admin."""
+    transaction.on_commit(partial(import_post_dump.delay, run_id))

@@ -161,6 +161,13 @@ CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    # Social posts on their own queue (a task's own name wins over the wildcard).
+    "papers.tasks.collect_x_posts": {"queue": "social"},
+    "papers.tasks.collect_bluesky_posts": {"queue": "social"},
+    "papers.tasks.collect_hackernews_posts": {"queue": "social"},
+    "papers.tasks.refresh_post_counters": {"queue": "social"},
+    "papers.tasks.fetch_tweet_oembeds": {"queue": "social"},
+    "papers.tasks.import_post_dump": {"queue": "social"},
     "papers.tasks.*": {"queue": "ingest"},
     "digests.tasks.*": {"queue": "digests"},
 }
@@ -203,6 +210,15 @@ ARXIV_USER_AGENT = env(
 )
 # Categories the daily ingestion fetches; "cs.*" means every cs category in the taxonomy.
 HOTPAPERS_ARXIV_CATEGORIES = env.list("HOTPAPERS_ARXIV_CATEGORIES", default=["cs.*", "stat.ML"])
+# Social posts: what each platform is searched for, how far back a first search reaches (no watermark
+# yet), and how long a post's counters are refreshed (hourly) after it was posted.
+HOTPAPERS_X_QUERY = env("HOTPAPERS_X_QUERY", default="url:arxiv.org -is:retweet")
+HOTPAPERS_BLUESKY_QUERY = env("HOTPAPERS_BLUESKY_QUERY", default="arxiv.org")
+HOTPAPERS_HN_QUERY = env("HOTPAPERS_HN_QUERY", default="arxiv.org")
+HOTPAPERS_POSTS_LOOKBACK_DAYS = env.int("HOTPAPERS_POSTS_LOOKBACK_DAYS", default=7)
+HOTPAPERS_REFRESH_MAX_AGE_DAYS = env.int("HOTPAPERS_REFRESH_MAX_AGE_DAYS", default=7)
+# Retries of one request to a social platform (5xx, timeouts; never a 429) before its job retries later.
+SOCIAL_MAX_RETRIES = env.int("SOCIAL_MAX_RETRIES", default=3)
 
 # /healthz: hours after which a periodic job without a success makes it answer 503, per job name
 # (papers/services/freshness.py lists the jobs and their defaults), e.g. "ingest_arxiv=30".
