@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from papers.models import Paper, Tweet, TweetMetrics
+from papers.page_cache import page_cache_bump
 from papers.sources.links import find_arxiv_ids
 from papers.sources.posts import PostPage, SocialPost
 
@@ -139,6 +140,8 @@ def posts_upsert(
             result.batches += 1
             if progress:
                 progress(min(start + BATCH_SIZE, len(entries)), len(entries))
+        if result.created or result.updated:
+            page_cache_bump()  # bulk writes send no signals
     result.missing_arxiv_ids = list(missing)
     return result
 

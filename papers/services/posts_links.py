@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from papers.models import Paper, Tweet
+from papers.page_cache import page_cache_bump
 
 from .posts import link_status_for
 from .posts_rows import update_rows
@@ -72,5 +73,7 @@ def posts_link_pending(*, arxiv_ids=None, unknown_ids=()):
             through.objects.bulk_create([through(tweet_id=t, paper_id=p) for t, p in pairs], ignore_conflicts=True)
             result.links_created = len(pairs)
         update_rows(Tweet, ["pending_arxiv_ids", "unknown_arxiv_ids", "link_status"], changed)
+        if pairs or changed:
+            page_cache_bump()  # bulk writes send no signals
     result.pending_arxiv_ids = list(dict.fromkeys(result.pending_arxiv_ids))
     return result

@@ -258,3 +258,16 @@ def test_storing_the_same_pages_twice_gives_the_same_database():
 
     assert database_state() == state
     assert Paper.objects.count() == 200
+
+
+def test_stored_changes_retire_cached_pages_and_an_unchanged_reading_does_not(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.HOTPAPERS_PAGE_CACHE = True
+    PaperFactory(arxiv_id="2201.04182")
+    with django_capture_on_commit_callbacks() as written:
+        posts_upsert(pages=[page(post())], learned_via=API)
+    with django_capture_on_commit_callbacks() as unchanged:
+        posts_upsert(pages=[page(post(), measured_at=NOW + dt.timedelta(hours=1))], learned_via=API)
+
+    assert len(written) == 1 and unchanged == []
