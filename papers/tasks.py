@@ -187,5 +187,8 @@ def import_post_dump(self, run_id):
 
 
 def queue_import_post_dump(*, run_id):
-    """Send import_post_dump once the current transaction commits (at once outside one); for the admin."""
-    transaction.on_commit(partial(import_post_dump.delay, run_id))
+    """Send import_post_dump once the current transaction commits (at once outside one); for the admin.
+
+    QueueUnavailable (papers.queueing) when the broker does not answer: the run stays queued.
+    """
+    transaction.on_commit(partial(enqueue, import_post_dump, run_id))
