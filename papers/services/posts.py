@@ -146,16 +146,26 @@ def posts_upsert(
     return result
 
 
+@dataclasses.dataclass
+class _Plan:
+    """What one batch will write, decided from what is stored."""
+
+    new_rows: list = dataclasses.field(default_factory=list)
+    new_posts: list = dataclasses.field(default_factory=list)  # (post, when, paper pks), as new_rows
+    snapshots: list = dataclasses.field(default_factory=list)
+    changed: list = dataclasses.field(default_factory=list)  # stored Tweets to update
+    pairs: list = dataclasses.field(default_factory=list)  # (tweet pk, paper pk) to link
+    missing: dict = dataclasses.field(default_factory=dict)
+    updated: int = 0
+    unchanged: int = 0
+    skipped_unlinked: int = 0
+
+
 def _upsert_batch(entries, learned_via, now, result, missing):
     found = [_arxiv_ids(post) for post, _ in entries]
-    # Locked in a stable order: two jobs refreshing the same posts decide one after the other.
-    stored = {
-        (tweet.source, tweet.external_id): tweet
-        for tweet in Tweet.objects.select_for_update()
-        .filter(_keys_q(post for post, _ in entries))
-        .only(*_LOADED)
-        .order_by("pk")
-    }
+    keys = _keys_q(post for post, _ in entries)
+    # Read without locks: most posts of a batch seen again are unchanged, and locking costs a write per row.
+    stored = _stored(Tweet.objects.filter(keys))
     wanted = {arxiv_id for ids in found for arxiv_id in ids}
     for tweet in stored.values():
         wanted.update(tweet.pending_arxiv_ids, tweet.unknown_arxiv_ids)
@@ -163,64 +173,83 @@ def _upsert_batch(entries, learned_via, now, result, missing):
     through = Tweet.papers.through
     linked = set()
     if stored:
-        linked = set(
-            through.objects.filter(tweet_id__in=[tweet.pk for tweet in stored.values()]).values_list(
-                "tweet_id", "paper_id"
-            )
-        )
-    credited = {tweet_id for tweet_id, _ in linked}
+        pks = [tweet.pk for tweet in stored.values()]
+        linked = set(through.objects.filter(tweet_id__in=pks).values_list("tweet_id", "paper_id"))
+    plan = _plan(entries, found, stored, papers, linked, learned_via, now)
+    if plan.changed:
+        # The posts that will change are locked, in a stable order, and decided again from what is stored
+        # now: two jobs refreshing the same posts decide one after the other.
+        doomed = [tweet.pk for tweet in plan.changed]
+        locked = _stored(Tweet.objects.select_for_update().filter(pk__in=doomed).order_by("pk"))
+        for key in [key for key, tweet in stored.items() if tweet.pk in doomed]:
+            stored.pop(key)
+        stored.update(locked)
+        plan = _plan(entries, found, stored, papers, linked, learned_via, now)
 
-    new_rows, new_posts, snapshots, changed, pairs = [], [], [], [], []
-    for (post, when), ids in zip(entries, found, strict=True):
-        tweet = stored.get((post.source, post.external_id))
-        if tweet is None:
-            if not ids:
-                result.skipped_unlinked += 1
-                continue
-            pending = [arxiv_id for arxiv_id in ids if arxiv_id not in papers]
-            missing.update(dict.fromkeys(pending))
-            new_rows.append(_new_row(post, when, learned_via, now, pending=pending, has_papers=len(pending) < len(ids)))
-            new_posts.append((post, when, [papers[arxiv_id] for arxiv_id in ids if arxiv_id in papers]))
-            continue
-        dirty = _fill(tweet, post)
-        if _take_reading(tweet, post, when):
-            snapshots.append((tweet.pk, when, *(getattr(tweet, name) for name in _COUNTERS)))
-            dirty = True
-        names = dict.fromkeys([*ids, *tweet.pending_arxiv_ids, *tweet.unknown_arxiv_ids])
-        new_pairs = [(tweet.pk, papers[i]) for i in names if i in papers and (tweet.pk, papers[i]) not in linked]
-        pairs += new_pairs
-        dirty |= _relink(tweet, ids, papers, missing, has_papers=tweet.pk in credited or bool(new_pairs))
-        if dirty:
-            changed.append(tweet)
-        if dirty or new_pairs:
-            result.updated += 1
-        else:
-            result.unchanged += 1
-
-    if new_rows:
+    pairs, snapshots = plan.pairs, plan.snapshots
+    if plan.new_rows:
         with inserts_may_race(constraints=RACING_CONSTRAINTS):
-            insert_rows(Tweet, _INSERTED, new_rows)
+            insert_rows(Tweet, _INSERTED, plan.new_rows)
+        created = Tweet.objects.filter(_keys_q(post for post, _, _ in plan.new_posts))
         pks = {
-            (source, external_id): pk
-            for source, external_id, pk in Tweet.objects.filter(_keys_q(post for post, _, _ in new_posts)).values_list(
-                "source", "external_id", "pk"
-            )
+            (source, external_id): pk for source, external_id, pk in created.values_list("source", "external_id", "pk")
         }
-        for post, when, paper_ids in new_posts:
+        for post, when, paper_ids in plan.new_posts:
             pk = pks[(post.source, post.external_id)]
             result.created_ids.append(pk)
             pairs += [(pk, paper_id) for paper_id in paper_ids]
             if post.has_counters:
                 snapshots.append((pk, when, *_counters(post)))
-        result.created += len(new_rows)
-    update_rows(Tweet, _UPDATED, changed)
+    update_rows(Tweet, _UPDATED, plan.changed)
     if snapshots:
         insert_rows(TweetMetrics, ("tweet", "measured_at", *_COUNTERS), snapshots)
-        result.snapshots += len(snapshots)
     if pairs:
         # ON CONFLICT DO NOTHING: a Markdown import may link the same post and paper at the same time.
         through.objects.bulk_create([through(tweet_id=t, paper_id=p) for t, p in pairs], ignore_conflicts=True)
-        result.links_created += len(pairs)
+    result.created += len(plan.new_rows)
+    result.updated += plan.updated
+    result.unchanged += plan.unchanged
+    result.skipped_unlinked += plan.skipped_unlinked
+    result.snapshots += len(snapshots)
+    result.links_created += len(pairs)
+    missing.update(plan.missing)
+
+
+def _stored(queryset):
+    return {(tweet.source, tweet.external_id): tweet for tweet in queryset.only(*_LOADED)}
+
+
+def _plan(entries, found, stored, papers, linked, learned_via, now):
+    """Decide each post of the batch; changes only the stored Tweets that are to be updated."""
+    plan = _Plan()
+    credited = {tweet_id for tweet_id, _ in linked}
+    for (post, when), ids in zip(entries, found, strict=True):
+        tweet = stored.get((post.source, post.external_id))
+        if tweet is None:
+            if not ids:
+                plan.skipped_unlinked += 1
+                continue
+            pending = [arxiv_id for arxiv_id in ids if arxiv_id not in papers]
+            plan.missing.update(dict.fromkeys(pending))
+            has_papers = len(pending) < len(ids)
+            plan.new_rows.append(_new_row(post, when, learned_via, now, pending=pending, has_papers=has_papers))
+            plan.new_posts.append((post, when, [papers[arxiv_id] for arxiv_id in ids if arxiv_id in papers]))
+            continue
+        dirty = _fill(tweet, post)
+        if _take_reading(tweet, post, when):
+            plan.snapshots.append((tweet.pk, when, *(getattr(tweet, name) for name in _COUNTERS)))
+            dirty = True
+        names = dict.fromkeys([*ids, *tweet.pending_arxiv_ids, *tweet.unknown_arxiv_ids])
+        new_pairs = [(tweet.pk, papers[i]) for i in names if i in papers and (tweet.pk, papers[i]) not in linked]
+        plan.pairs += new_pairs
+        dirty |= _relink(tweet, ids, papers, plan.missing, has_papers=tweet.pk in credited or bool(new_pairs))
+        if dirty:
+            plan.changed.append(tweet)
+        if dirty or new_pairs:
+            plan.updated += 1
+        else:
+            plan.unchanged += 1
+    return plan
 
 
 def _arxiv_ids(post):

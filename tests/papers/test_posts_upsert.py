@@ -245,6 +245,19 @@ def test_a_dump_of_10000_posts_costs_the_same_queries_for_every_batch_of_1000():
     # Again, unchanged: per batch the stored posts, their papers and their links; nothing is written.
     assert (again.unchanged, again.snapshots, again.created) == (10_000, 0, 0)
     assert again_queries == 2 + 3 * 10
+    # Every counter moved: per batch the same three, the changing posts locked, one UPDATE (and a COPY).
+    later = [
+        dataclasses.replace(
+            page,
+            posts=tuple(dataclasses.replace(p, likes=p.likes + 1) for p in page.posts),
+            measured_at=page.measured_at + dt.timedelta(hours=1),
+        )
+        for page in pages[:30]  # some 2,700 posts (the pages hold retweets too): three batches
+    ]
+    moved, moved_queries = _queries(later)
+    count = sum(len(page.posts) for page in later)
+    assert (moved.updated, moved.snapshots, moved.batches) == (count, count, 3)
+    assert moved_queries == 2 + 5 * 3
 
 
 def test_storing_the_same_pages_twice_gives_the_same_database():
