@@ -31,7 +31,7 @@ from papers.sources.links import find_arxiv_ids
 from papers.sources.posts import PostPage, SocialPost
 
 from .bulk import insert_rows, inserts_may_race
-from .posts_rows import json_value, update_rows
+from .posts_rows import json_value, one_of, update_rows
 
 BATCH_SIZE = 1000
 # The unique key two jobs storing the same new post at once can both insert; the retry finds it stored.
@@ -169,18 +169,20 @@ def _upsert_batch(entries, learned_via, now, result, missing):
     wanted = {arxiv_id for ids in found for arxiv_id in ids}
     for tweet in stored.values():
         wanted.update(tweet.pending_arxiv_ids, tweet.unknown_arxiv_ids)
-    papers = dict(Paper.objects.filter(arxiv_id__in=wanted).values_list("arxiv_id", "pk")) if wanted else {}
+    papers = dict(Paper.objects.filter(arxiv_id__in=one_of(wanted)).values_list("arxiv_id", "pk")) if wanted else {}
     through = Tweet.papers.through
     linked = set()
     if stored:
-        pks = [tweet.pk for tweet in stored.values()]
+        pks = one_of((tweet.pk for tweet in stored.values()), array_type="bigint")
         linked = set(through.objects.filter(tweet_id__in=pks).values_list("tweet_id", "paper_id"))
     plan = _plan(entries, found, stored, papers, linked, learned_via, now)
     if plan.changed:
         # The posts that will change are locked, in a stable order, and decided again from what is stored
         # now: two jobs refreshing the same posts decide one after the other.
-        doomed = [tweet.pk for tweet in plan.changed]
-        locked = _stored(Tweet.objects.select_for_update().filter(pk__in=doomed).order_by("pk"))
+        doomed = {tweet.pk for tweet in plan.changed}
+        locked = _stored(
+            Tweet.objects.select_for_update().filter(pk__in=one_of(doomed, array_type="bigint")).order_by("pk")
+        )
         for key in [key for key, tweet in stored.items() if tweet.pk in doomed]:
             stored.pop(key)
         stored.update(locked)
@@ -200,7 +202,7 @@ def _upsert_batch(entries, learned_via, now, result, missing):
             pairs += [(pk, paper_id) for paper_id in paper_ids]
             if post.has_counters:
                 snapshots.append((pk, when, *_counters(post)))
-    update_rows(Tweet, _UPDATED, plan.changed)
+    update_rows(Tweet, _UPDATED, [stored_post.as_tweet() for stored_post in plan.changed])
     if snapshots:
         insert_rows(TweetMetrics, ("tweet", "measured_at", *_COUNTERS), snapshots)
     if pairs:
@@ -215,8 +217,21 @@ def _upsert_batch(entries, learned_via, now, result, missing):
     missing.update(plan.missing)
 
 
+class _StoredPost:
+    """What deciding needs of a stored post, read as plain values (model instances cost most of a batch)."""
+
+    __slots__ = ("pk", *_LOADED)
+
+    def __init__(self, values):
+        for name, value in zip(self.__slots__, values, strict=True):
+            setattr(self, name, value)
+
+    def as_tweet(self):
+        return Tweet(pk=self.pk, **{name: getattr(self, name) for name in _UPDATED})
+
+
 def _stored(queryset):
-    return {(tweet.source, tweet.external_id): tweet for tweet in queryset.only(*_LOADED)}
+    return {(post.source, post.external_id): post for post in map(_StoredPost, queryset.values_list("pk", *_LOADED))}
 
 
 def _plan(entries, found, stored, papers, linked, learned_via, now):
@@ -263,7 +278,7 @@ def _keys_q(posts):
         by_source.setdefault(post.source, []).append(post.external_id)
     where = Q(pk__in=[])
     for source, external_ids in by_source.items():
-        where |= Q(source=source, external_id__in=external_ids)
+        where |= Q(source=source, external_id__in=one_of(external_ids))
     return where
 
 
@@ -282,16 +297,15 @@ def _take_reading(tweet, post, when):
 
 def _fill(tweet, post):
     """Fill the stored post's empty fields from what the platform says; True when any was empty."""
+    empty = [name for name in _FILLABLE if getattr(tweet, name) in ("", None) and getattr(post, name)]
+    if not empty and (tweet.links or not post.links):
+        return False  # the common case, decided without building the post's values
     values = _values(post)
-    dirty = False
-    for name in _FILLABLE:
-        if values[name] not in ("", None) and getattr(tweet, name) in ("", None):
-            setattr(tweet, name, values[name])
-            dirty = True
-    if values["links"] and not tweet.links:
+    for name in empty:
+        setattr(tweet, name, values[name])
+    if not tweet.links and values["links"]:
         tweet.links = values["links"]
-        dirty = True
-    return dirty
+    return True
 
 
 def _relink(tweet, ids, papers, missing, *, has_papers):

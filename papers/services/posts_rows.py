@@ -1,6 +1,7 @@
-"""Many rows changed in one UPDATE, and JSON values ready for insert_rows (COPY on PostgreSQL)."""
+"""Many rows changed in one UPDATE, long IN lists as one parameter, and JSON values ready for insert_rows."""
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 
 def json_value(value):
@@ -39,3 +40,12 @@ def update_rows(model, fields, objs):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def one_of(values, *, array_type="text"):
+    """The right side of an `__in` filter over many values: on PostgreSQL one array parameter
+    (`IN (SELECT unnest(%s))`), so neither Django nor psycopg handles thousands of placeholders."""
+    values = list(values)
+    if connection.vendor != "postgresql":
+        return values
+    return RawSQL(f"SELECT unnest(%s::{array_type}[])", [values])
