@@ -31,7 +31,7 @@ from papers.sources.links import find_arxiv_ids
 from papers.sources.posts import PostPage, SocialPost
 
 from .bulk import insert_rows, inserts_may_race
-from .posts_rows import json_value, one_of, update_rows
+from .posts_rows import insert_pairs, json_values, one_of, update_rows
 
 BATCH_SIZE = 1000
 # The unique key two jobs storing the same new post at once can both insert; the retry finds it stored.
@@ -205,9 +205,8 @@ def _upsert_batch(entries, learned_via, now, result, missing):
     update_rows(Tweet, _UPDATED, [stored_post.as_tweet() for stored_post in plan.changed])
     if snapshots:
         insert_rows(TweetMetrics, ("tweet", "measured_at", *_COUNTERS), snapshots)
-    if pairs:
-        # ON CONFLICT DO NOTHING: a Markdown import may link the same post and paper at the same time.
-        through.objects.bulk_create([through(tweet_id=t, paper_id=p) for t, p in pairs], ignore_conflicts=True)
+    # ON CONFLICT DO NOTHING: a Markdown import may link the same post and paper at the same time.
+    insert_pairs(through, ("tweet", "paper"), pairs)
     result.created += len(plan.new_rows)
     result.updated += plan.updated
     result.unchanged += plan.unchanged
@@ -238,6 +237,7 @@ def _plan(entries, found, stored, papers, linked, learned_via, now):
     """Decide each post of the batch; changes only the stored Tweets that are to be updated."""
     plan = _Plan()
     credited = {tweet_id for tweet_id, _ in linked}
+    json_value = json_values()
     for (post, when), ids in zip(entries, found, strict=True):
         tweet = stored.get((post.source, post.external_id))
         if tweet is None:
@@ -247,7 +247,8 @@ def _plan(entries, found, stored, papers, linked, learned_via, now):
             pending = [arxiv_id for arxiv_id in ids if arxiv_id not in papers]
             plan.missing.update(dict.fromkeys(pending))
             has_papers = len(pending) < len(ids)
-            plan.new_rows.append(_new_row(post, when, learned_via, now, pending=pending, has_papers=has_papers))
+            row = _new_row(post, when, learned_via, now, pending=pending, has_papers=has_papers, json_value=json_value)
+            plan.new_rows.append(row)
             plan.new_posts.append((post, when, [papers[arxiv_id] for arxiv_id in ids if arxiv_id in papers]))
             continue
         dirty = _fill(tweet, post)
@@ -328,53 +329,56 @@ _MAX_LENGTHS = {
     name: Tweet._meta.get_field(name).max_length
     for name in ("url", "author_id", "author_handle", "author_name", "lang", "quoted_id", "reply_to_id")
 }
-
-
-def _clean(value):
-    # PostgreSQL text and jsonb cannot hold NUL; no platform means one.
-    return value.replace("\x00", "") if isinstance(value, str) else value
+_STRINGS = ("url", "author_id", "author_handle", "author_name", "lang", "text", "quoted_id", "reply_to_id")
 
 
 def _values(post):
+    """The post's fields as Tweet stores them: cut to fit, without NUL (PostgreSQL text cannot hold one)."""
     values = {
-        "url": post.url,
-        "author_id": post.author_id,
-        "author_handle": post.author_handle,
-        "author_name": post.author_name,
-        "lang": post.lang,
+        "url": post.url[: _MAX_LENGTHS["url"]],
+        "author_id": post.author_id[: _MAX_LENGTHS["author_id"]],
+        "author_handle": post.author_handle[: _MAX_LENGTHS["author_handle"]],
+        "author_name": post.author_name[: _MAX_LENGTHS["author_name"]],
+        "lang": post.lang[: _MAX_LENGTHS["lang"]],
         "text": post.text,
         "posted_at": post.posted_at,
-        "quoted_id": post.quoted_id or "",
-        "reply_to_id": post.reply_to_id or "",
+        "quoted_id": (post.quoted_id or "")[: _MAX_LENGTHS["quoted_id"]],
+        "reply_to_id": (post.reply_to_id or "")[: _MAX_LENGTHS["reply_to_id"]],
+        "links": list(post.links),
     }
-    values = {name: _clean(value) for name, value in values.items()}
-    for name, length in _MAX_LENGTHS.items():
-        values[name] = values[name][:length]
-    values["links"] = [_clean(url) for url in post.links]
+    if "\x00" in "".join([*(values[name] for name in _STRINGS), *values["links"]]):  # no platform means one
+        values.update({name: values[name].replace("\x00", "") for name in _STRINGS})
+        values["links"] = [url.replace("\x00", "") for url in values["links"]]
     return values
 
 
-def _new_row(post, when, learned_via, now, *, pending, has_papers):
+def _new_row(post, when, learned_via, now, *, pending, has_papers, json_value):
     values = _values(post)
-    counters = _counters(post) if post.has_counters else (0, 0, 0, 0)
-    status = link_status_for(pending=pending, unknown=(), has_papers=has_papers)
-    row = {
-        **values,
-        "source": post.source,
-        "external_id": post.external_id,
-        "learned_via": learned_via,
-        "text_dir": "ltr",
-        "text_html": "",
-        "links": json_value(values["links"]),
-        "link_status": status,
-        "pending_arxiv_ids": json_value(pending),
-        "unknown_arxiv_ids": json_value([]),
-        "oembed_html": "",
-        "oembed_fetched_at": None,
-        "oembed_error": "",
-        **dict(zip(_COUNTERS, counters, strict=True)),
-        "metrics_at": when if post.has_counters else None,
-        "is_hidden": False,
-        "created_at": now,
-    }
-    return tuple(row[name] for name in _INSERTED)
+    counted = post.has_counters
+    return (
+        post.source,
+        post.external_id,
+        learned_via,
+        values["url"],
+        values["author_id"],
+        values["author_handle"],
+        values["author_name"],
+        values["lang"],
+        "ltr",  # text_dir: oEmbed says otherwise when it does
+        values["text"],
+        "",  # text_html
+        values["posted_at"],
+        values["quoted_id"],
+        values["reply_to_id"],
+        json_value(values["links"]),
+        link_status_for(pending=pending, unknown=(), has_papers=has_papers),
+        json_value(pending),
+        json_value([]),  # unknown_arxiv_ids
+        "",  # oembed_html
+        None,  # oembed_fetched_at
+        "",  # oembed_error
+        *(_counters(post) if counted else (0, 0, 0, 0)),
+        when if counted else None,  # metrics_at
+        False,  # is_hidden
+        now,  # created_at
+    )

@@ -14,7 +14,7 @@ from papers.models import Paper, Tweet
 from papers.page_cache import page_cache_bump
 
 from .posts import link_status_for
-from .posts_rows import update_rows
+from .posts_rows import insert_pairs, update_rows
 
 _WAITING = (Tweet.LinkStatus.PENDING, Tweet.LinkStatus.UNKNOWN)
 
@@ -69,9 +69,8 @@ def posts_link_pending(*, arxiv_ids=None, unknown_ids=()):
                 tweet.pending_arxiv_ids, tweet.unknown_arxiv_ids, tweet.link_status = pending, unknown, status
                 changed.append(tweet)
             result.pending_arxiv_ids += pending
-        if pairs:
-            through.objects.bulk_create([through(tweet_id=t, paper_id=p) for t, p in pairs], ignore_conflicts=True)
-            result.links_created = len(pairs)
+        insert_pairs(through, ("tweet", "paper"), pairs)
+        result.links_created = len(pairs)
         update_rows(Tweet, ["pending_arxiv_ids", "unknown_arxiv_ids", "link_status"], changed)
         if pairs or changed:
             page_cache_bump()  # bulk writes send no signals

@@ -1,17 +1,43 @@
 """Many rows changed in one UPDATE, long IN lists as one parameter, and JSON values ready for insert_rows."""
 
+import json
+
 from django.db import connection
 from django.db.models.expressions import RawSQL
 
 
-def json_value(value):
-    """A JSON column's value as insert_rows takes it: adapted for COPY on PostgreSQL, as is elsewhere
-    (where insert_rows prepares each value as the field would)."""
-    if connection.vendor != "postgresql":
-        return value
-    from psycopg.types.json import Jsonb  # only there when PostgreSQL is
+def json_values():
+    """How insert_rows takes a JSON column's values on this database: JSON text for COPY on PostgreSQL
+    (which parses it as jsonb), the values themselves elsewhere (prepared as the field would)."""
+    return json.dumps if connection.vendor == "postgresql" else _same
 
-    return Jsonb(value)
+
+def _same(value):
+    return value
+
+
+def insert_pairs(model, fields, pairs):
+    """Rows of two foreign keys (a link table), those already there skipped: ON CONFLICT DO NOTHING.
+
+    PostgreSQL: one INSERT of two array parameters, whatever the number of pairs; elsewhere bulk_create.
+    """
+    pairs = list(pairs)
+    if not pairs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(
+            [model(**{f"{fields[0]}_id": a, f"{fields[1]}_id": b}) for a, b in pairs], ignore_conflicts=True
+        )
+        return
+    quote = connection.ops.quote_name
+    first, second = (quote(model._meta.get_field(name).column) for name in fields)
+    firsts, seconds = zip(*pairs, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(model._meta.db_table)} ({first}, {second}) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING",
+            [list(firsts), list(seconds)],
+        )
 
 
 def update_rows(model, fields, objs):
