@@ -1,11 +1,11 @@
 """Post import benchmark: a generated X dump of 100,000 posts linking 10,000 papers, into PostgreSQL, two ways.
 
 (a) ``posts_import_dump`` (parse + ``posts_upsert``: COPY, one UPDATE, a fixed number of queries per batch of
-1,000 posts), new and then again unchanged; (b) a naive per-post ORM loop over the first 2,000 posts of the
-same dump (get_or_create per post, per paper link and per snapshot), new and again unchanged, scaled to
-1,000 posts. Both apply the same rules and must store the same rows. Prints seconds and SQL statements per
-1,000 posts. Targets: (a) at least 20x faster than (b), new and unchanged, and the same statements for
-every batch.
+1,000 posts), new and then again unchanged (best of two); (b) a naive per-post ORM loop over the first 2,000
+posts of the same dump (get_or_create per post, per paper link and per snapshot), new and again unchanged (best
+of two), scaled to 1,000 posts. Both apply the same rules and store the same rows; the tables are vacuumed after
+each load, as autovacuum would. Prints seconds and SQL statements per 1,000 posts. Targets: (a) at least 20x
+faster than (b), new and unchanged, and the same statements for every batch.
 
     make bench    # or: DATABASE_URL=postgres://postgres@127.0.0.1:5432/hotpapers .venv/bin/python bench/posts.py
 
@@ -14,6 +14,7 @@ dropped at the end.
 """
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -111,6 +112,18 @@ def measured(function):
     return seconds, statements.count, result, per_batch
 
 
+def best_of(runs, measure):
+    """The fastest of `runs` measurements (the machine may be busy with other work)."""
+    return min((measure() for _ in range(runs)), key=lambda measurement: measurement[0])
+
+
+def vacuum():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE papers_tweet, papers_tweetmetrics, papers_tweet_papers")
+
+
 def create_papers(ids):
     from papers.services.upsert import PaperRecord, papers_upsert
 
@@ -198,7 +211,9 @@ def main(argv=None):
 
     began = time.perf_counter()
     dump = x_dump(args.posts, args.papers, seed=1)
-    data = dump.as_jsonl()
+    data, paper_ids, retweets = dump.as_jsonl(), dump.paper_ids, dump.retweets
+    del dump  # its millions of objects would slow every garbage collection during the measurements
+    gc.collect()
     generated = time.perf_counter() - began
     db = bench_database()
     create_database(db)
@@ -211,7 +226,7 @@ def main(argv=None):
         from papers.services.posts_dumps import posts_import_dump
         from papers.sources.dumps import parse_dump
 
-        create_papers(dump.paper_ids)
+        create_papers(paper_ids)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         new_s, new_q, new_run, new_batch = measured(
@@ -219,8 +234,9 @@ def main(argv=None):
         )
         assert (new_run.status, new_run.created) == ("succeeded", args.posts), (new_run.status, new_run.error)
         rows = (Tweet.objects.count(), TweetMetrics.objects.count(), Tweet.papers.through.objects.count())
-        again_s, again_q, again_run, again_batch = measured(
-            lambda progress: posts_import_dump(data=data, name="bench.jsonl", progress=progress)
+        vacuum()  # what autovacuum does after a bulk load: the unchanged run then measures our code, not hint bits
+        again_s, again_q, again_run, again_batch = best_of(
+            2, lambda: measured(lambda progress: posts_import_dump(data=data, name="bench.jsonl", progress=progress))
         )
         assert again_run.unchanged == args.posts and again_run.created == again_run.updated == 0
         assert (Tweet.objects.count(), TweetMetrics.objects.count()) == rows[:2]
@@ -230,7 +246,10 @@ def main(argv=None):
         clear_posts()
         naive_new_s, naive_new_q, _, _ = measured(lambda progress: naive_import(pages, measured_at))
         naive_rows = Tweet.objects.count()
-        naive_again_s, naive_again_q, _, _ = measured(lambda progress: naive_import(pages, measured_at))
+        vacuum()
+        naive_again_s, naive_again_q, _, _ = best_of(
+            2, lambda: measured(lambda progress: naive_import(pages, measured_at))
+        )
         assert Tweet.objects.count() == naive_rows == naive_count
     finally:
         drop_database(db)
@@ -244,7 +263,7 @@ def main(argv=None):
         (f"(b) naive ORM loop: unchanged ({naive_count:,})", naive_again_s * naive_k, naive_again_q * naive_k),
     ]
     print(
-        f"\n{args.posts:,}-post X dump ({len(data) / 1e6:.0f} MB JSON Lines, {dump.retweets:,} retweets, generated in "
+        f"\n{args.posts:,}-post X dump ({len(data) / 1e6:.0f} MB JSON Lines, {retweets:,} retweets, generated in "
         f"{generated:.1f} s) linking {args.papers:,} papers, into PostgreSQL: {rows[0]:,} posts, {rows[1]:,} "
         f"snapshots, {rows[2]:,} paper links; totals: new {new_s:.1f} s, unchanged {again_s:.1f} s"
     )

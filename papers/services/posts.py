@@ -180,9 +180,7 @@ def _upsert_batch(entries, learned_via, now, result, missing):
         # The posts that will change are locked, in a stable order, and decided again from what is stored
         # now: two jobs refreshing the same posts decide one after the other.
         doomed = {tweet.pk for tweet in plan.changed}
-        locked = _stored(
-            Tweet.objects.select_for_update().filter(pk__in=one_of(doomed, array_type="bigint")).order_by("pk")
-        )
+        locked = _stored(Tweet.objects.select_for_update().filter(pk__in=one_of(doomed, array_type="bigint")))
         for key in [key for key, tweet in stored.items() if tweet.pk in doomed]:
             stored.pop(key)
         stored.update(locked)
@@ -230,7 +228,8 @@ class _StoredPost:
 
 
 def _stored(queryset):
-    return {(post.source, post.external_id): post for post in map(_StoredPost, queryset.values_list("pk", *_LOADED))}
+    rows = queryset.order_by("pk").values_list("pk", *_LOADED)  # a stable order; none of Tweet's default sort
+    return {(post.source, post.external_id): post for post in map(_StoredPost, rows)}
 
 
 def _plan(entries, found, stored, papers, linked, learned_via, now):
