@@ -28,6 +28,7 @@ from tests.papers.posts_support import (
     requests_to,
     x_client,
 )
+from tests.papers.test_posts_upsert import database_state
 from tests.social_dumps import hackernews_dump
 
 pytestmark = pytest.mark.django_db
@@ -170,12 +171,14 @@ def test_bluesky_pages_with_its_cursor_and_the_next_run_starts_from_the_newest_p
     three = Tweet.objects.get(external_id__endswith="3lhjnkjle5s2o")
     assert sorted(three.pending_arxiv_ids) == ["2201.04182", "2201.04288", "2201.04600"]
 
+    state = database_state()
     second = posts_collect(source="bluesky", client=client)
 
     # From the newest post, a little earlier (posts are indexed late): the overlap is seen again, unchanged.
     assert requests_to(httpserver, BSKY_SEARCH)[-2].args["since"] == "2025-02-07T14:50:00.990Z"
     assert len(requests_to(httpserver, BSKY_LOGIN)) == 1
     assert second.watermark_from == first.watermark_to and (second.created, second.unchanged) == (0, 3)
+    assert database_state() == state  # the same search twice: the same posts, counters and snapshots
 
 
 def test_an_expired_bluesky_session_is_refreshed_and_kept_for_the_next_run(httpserver, settings):
