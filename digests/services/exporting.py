@@ -142,8 +142,7 @@ def post_tweet(tweet):
 
 
 def _from_oembed(tweet):
-    # TODO(posts): Tweet.oembed_html arrives with the posts branch; until then no post has one.
-    oembed_html = getattr(tweet, "oembed_html", "")
+    oembed_html = tweet.oembed_html  # papers.services.posts_oembed fetches it for posts from the API
     if not oembed_html:
         return None
     try:

@@ -12,10 +12,8 @@ from digests.management.builds import describe_build
 from digests.management.posts import describe_report, import_post_paths
 from digests.models import DailyDigest
 from digests.services.building import digests_build
-from papers.models import Paper, Tweet
 from papers.services.arxiv_ingest import papers_ingest_file
-from papers.sources.dumps import parse_dump
-from papers.sources.links import find_arxiv_ids
+from papers.services.posts_dumps import posts_import_dump
 
 EDITOR_USERNAME = "editor"
 # The recorded day (digests/demo/recorded/README.md): an arXiv answer and an X dump, and the time its
@@ -100,47 +98,6 @@ class Command(BaseCommand):
 
 
 def _store_recorded_posts(path):
-    """Store the dump's posts with their counters, linked to the papers they name; returns how many.
-
-    TODO(posts): replace with the posts branch's dump import (papers.services.posts.posts_import_dump or
-    posts_upsert(pages=..., learned_via="dump")) once it is in main: this stand-in only creates the posts
-    it does not have (no snapshots, no arXiv lookups for unknown ids).
-    """
-    pages = parse_dump(path.read_bytes(), name=path.name)
-    posts = {post.external_id: (post, page.measured_at) for page in pages for post in page.posts}
-    named = {post.external_id: [found.base for found in find_arxiv_ids(urls=post.links)] for post, _ in posts.values()}
-    papers = Paper.objects.in_bulk({arxiv_id for ids in named.values() for arxiv_id in ids}, field_name="arxiv_id")
-    Tweet.objects.bulk_create(
-        [
-            Tweet(
-                source=post.source,
-                external_id=post.external_id,
-                learned_via=Tweet.LearnedVia.DUMP,
-                url=post.url,
-                author_handle=post.author_handle,
-                author_name=post.author_name,
-                lang=post.lang or "",
-                text=post.text,
-                posted_at=post.posted_at,
-                retweets=post.reposts,
-                likes=post.likes,
-                replies=post.replies,
-                quotes=post.quotes,
-                metrics_at=measured_at,
-            )
-            for post, measured_at in posts.values()
-        ],
-        ignore_conflicts=True,
-    )
-    stored = Tweet.objects.filter(source=Tweet.Source.X, external_id__in=posts).values_list("external_id", "pk")
-    links = Tweet.papers.through
-    links.objects.bulk_create(
-        [
-            links(tweet_id=tweet_id, paper_id=papers[arxiv_id].pk)
-            for external_id, tweet_id in stored
-            for arxiv_id in named[external_id]
-            if arxiv_id in papers
-        ],
-        ignore_conflicts=True,
-    )
-    return len(posts)
+    """Store the dump's posts as an uploaded dump would be (counters, snapshots, links); returns how many."""
+    run = posts_import_dump(data=path.read_bytes(), name=path.name)
+    return run.created + run.updated + run.unchanged
