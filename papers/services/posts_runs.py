@@ -50,7 +50,8 @@ def skipped_run(*, source, kind, query="", requested_by_id=None):
     if not missing:
         return None
     reason = f"{Source(source).label} is not configured: {missing} not set"
-    logger.info("%s skipped: %s", PostCollectionRun.Kind(kind).label, reason)
+    what = f"{Source(source).label} {PostCollectionRun.Kind(kind).label.lower()}"
+    logger.info("%s skipped: %s not set", what, missing, extra={"event": "posts_skipped", "source": source})
     return PostCollectionRun.objects.create(
         source=source,
         kind=kind,
@@ -89,6 +90,7 @@ def keep_session(client):
 @contextlib.contextmanager
 def recorded(run):
     """The run ends as succeeded, or as failed with the error (its progress and cursor kept), whatever happens."""
+    logger.info("post run %s started (%s %s)", run.pk, run.source or "dump", run.kind, extra=_log_fields(run))
     try:
         yield run
     except BaseException as exc:
@@ -96,10 +98,45 @@ def recorded(run):
         run.error = f"{type(exc).__name__}: {exc}"
         run.finished_at = timezone.now()
         run.save()
+        logger.warning(
+            "post run %s failed after %s pages: %s",
+            run.pk,
+            run.pages,
+            type(exc).__name__,
+            extra={**_log_fields(run), "error": type(exc).__name__},
+        )
         raise
     run.status = PostCollectionRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()
+    logger.info(
+        "post run %s succeeded: %s pages, %s created, %s updated, %s unchanged, %s skipped, %s snapshots",
+        run.pk,
+        run.pages,
+        run.created,
+        run.updated,
+        run.unchanged,
+        run.skipped,
+        run.snapshots,
+        extra=_log_fields(run),
+    )
+
+
+def _log_fields(run):
+    """What a log line says about a run ("created" would clash with LogRecord.created: counts say what they count)."""
+    return {
+        "event": f"posts_{run.status}",
+        "run_id": run.pk,
+        "source": run.source,
+        "kind": run.kind,
+        "status": run.status,
+        "pages": run.pages,
+        "posts_created": run.created,
+        "posts_updated": run.updated,
+        "posts_unchanged": run.unchanged,
+        "posts_skipped": run.skipped,
+        "snapshots": run.snapshots,
+    }
 
 
 def count(run, result, *, pages):
