@@ -60,6 +60,7 @@ def setup_django(db):
     os.environ.pop("REDIS_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "hotpapers_site.settings.local"
     os.environ["DJANGO_DEBUG"] = "false"  # DEBUG keeps every query in memory
+    os.environ.setdefault("DJANGO_LOG_LEVEL", "WARNING")  # the runs' log lines would interleave with the table
     import django
 
     django.setup()
