@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('updated', models.PositiveIntegerField(default=0, help_text='Posts whose counters, links or fields changed.')),
                 ('unchanged', models.PositiveIntegerField(default=0, help_text='Posts seen again with nothing new.')),
                 ('skipped', models.PositiveIntegerField(default=0, help_text='Reposts (never stored) and new posts that link no arXiv paper.')),
-                ('vanished', models.PositiveIntegerField(default=0, help_text='Refresh: stored posts the platform no longer returns (deleted); they are left as they are.')),
+                ('vanished', models.PositiveIntegerField(default=0, help_text='Refresh: stored posts the platform no longer returns (deleted); left as they are.')),
                 ('snapshots', models.PositiveIntegerField(default=0, help_text='Counter snapshots written.')),
                 ('missing_arxiv_ids', models.JSONField(blank=True, default=list, help_text='arXiv ids the posts link that were not papers here: queued for arXiv.')),
                 ('error', models.TextField(blank=True, help_text='Why the run failed or was skipped.')),
