@@ -77,6 +77,15 @@ def test_papers_are_featured_by_score_then_by_arxiv_id():
     assert featured_ids() == ["2201.00002", "2201.00001", "2201.00003", "2201.00004"]
 
 
+def test_equal_scores_go_by_arxiv_id_in_code_point_order_whatever_the_database_collation():
+    # A locale collation would put "math/" first (it skips the hyphen, and digits sort before letters);
+    # the ranking compares ids as Python compares strings, by code point (the module docstring).
+    for arxiv_id in ["math/0001001", "math-ph/0001001", "2201.00001", "hep-th/0001001"]:
+        post(paper(arxiv_id), likes=60)
+    assert featured_ids() == ["2201.00001", "hep-th/0001001", "math-ph/0001001", "math/0001001"]
+    assert featured_ids() == sorted(featured_ids())
+
+
 def test_a_paper_needs_a_score_of_50_to_be_featured_but_stays_a_candidate():
     at, under, silent = paper("2201.00050"), paper("2201.00049"), paper("2201.00000")
     post(at, retweets=20, likes=30)
@@ -107,6 +116,25 @@ def test_when_no_post_reaches_25_the_best_one_alone_is_embedded():
     best = post(quiet, likes=24)
     post(quiet, likes=24, posted_at=POSTED + dt.timedelta(hours=1))
     assert standing(quiet).embedded_post_ids == (best.pk,)
+
+
+def test_the_best_post_alone_is_an_accounts_best_when_that_account_posted_the_best_score_twice():
+    quiet = paper()
+    post(quiet, likes=10, handle="amy", posted_at=POSTED + dt.timedelta(hours=1))
+    earlier = post(quiet, likes=10, handle="AMY")  # amy's best: the same score, earlier
+    post(quiet, likes=10, handle="bob")  # the same score and time as amy's best, a larger id
+    post(quiet, likes=3)
+    result = standing(quiet)
+    assert (result.score, result.post_count, result.account_count) == (23, 4, 3)
+    assert result.embedded_post_ids == (earlier.pk,)
+
+
+def test_a_hidden_or_later_post_is_never_the_best_one_embedded():
+    quiet = paper()
+    post(quiet, likes=24, is_hidden=True)
+    post(quiet, likes=24, posted_at=AS_OF + dt.timedelta(minutes=1))
+    shown = post(quiet, likes=2)
+    assert standing(quiet).embedded_post_ids == (shown.pk,)
 
 
 def test_an_entry_embeds_at_most_10_posts():
@@ -282,8 +310,12 @@ def test_rank_papers_scores_any_papers_by_the_same_rule_in_one_query():
 
 @pytest.mark.parametrize(
     "limits",
-    [{}, {"size": 5, "min_paper_score": 200, "min_post_score": 3, "max_embedded": 4}],
-    ids=["defaults", "other-limits"],
+    [
+        {},
+        {"size": 5, "min_paper_score": 200, "min_post_score": 3, "max_embedded": 4},
+        {"size": 500, "min_paper_score": 0, "min_post_score": 0, "max_embedded": 1},
+    ],
+    ids=["defaults", "other-limits", "every-post-embeddable"],
 )
 def test_the_query_agrees_with_a_plain_python_reading_of_the_rule_on_a_generated_day(limits):
     build_day(day=DAY, papers=200, posts=2500, as_of=AS_OF, seed=7)
