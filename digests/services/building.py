@@ -57,6 +57,7 @@ __all__ = [
 BASE_TAGS = ("arXiv",)
 SOURCE_TAGS = {"x": "Twitter", "bluesky": "Bluesky", "hackernews": "Hacker News"}  # the seed calls X "Twitter"
 MAX_CATEGORY_TAGS = 2
+BUILD_REASON = "Built from the ranking"  # what the history says of the entries a build writes
 _PARKED = 10_000  # positions are unique per digest: rows that move are parked out of the way first
 _SNAPSHOT_FIELDS = (
     "retweets",
@@ -372,8 +373,7 @@ def _write_entries(*, digest, plan, before):
 
     `before` holds each stored entry's values as read (entry pk -> _values), to write only what changed.
     """
-    if plan.removed:
-        DigestEntry.objects.filter(pk__in=[entry.pk for entry in plan.removed]).delete()
+    rows.entries_delete(entries=plan.removed, reason=BUILD_REASON)
     order = [*plan.shown, *plan.excluded]
     for position, entry in enumerate(order, start=1):
         entry.digest = digest
@@ -387,6 +387,7 @@ def _write_entries(*, digest, plan, before):
         DigestEntry.objects.bulk_update(to_update, ["position", *_SNAPSHOT_FIELDS])
     if to_create:
         DigestEntry.objects.bulk_create(to_create)
+    rows.entries_history(created=to_create, changed=to_update, reason=BUILD_REASON)
     return len(plan.removed) + len(to_update) + len(to_create)
 
 

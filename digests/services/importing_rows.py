@@ -4,7 +4,9 @@ Every function here compares what is stored with what is wanted and writes only 
 so importing the same post twice writes nothing the second time (no row changes, ids stay).
 """
 
+from django.conf import settings
 from django.db.models import F
+from django.utils import timezone
 
 from digests.models import DigestEntry, DigestEntryTweet, DigestTag, Tag
 from digests.postformat import tweet_plain_text
@@ -24,6 +26,7 @@ ENTRY_FIELDS = (
     "shown_categories",
     "shown_arxiv_id",
 )
+IMPORT_REASON = "Imported from a Markdown post"
 # Fields an import fills on a post learned elsewhere, when they are empty there; it never overwrites them.
 TWEET_FILLABLE_FIELDS = ("url", "author_handle", "author_name", "lang", "text", "text_html", "posted_at")
 
@@ -155,9 +158,8 @@ def sync_entries(*, digest, rows):
     """
     stored = {entry.paper_id: entry for entry in DigestEntry.objects.filter(digest=digest)}
     wanted = {row["paper_id"] for row in rows.values()}
-    doomed = [entry.pk for paper_id, entry in stored.items() if paper_id not in wanted]
-    if doomed:
-        DigestEntry.objects.filter(pk__in=doomed).delete()
+    doomed = [entry for paper_id, entry in stored.items() if paper_id not in wanted]
+    entries_delete(entries=doomed, reason=IMPORT_REASON)
     entries, to_update, to_create, moved = {}, [], [], []
     for position, row in rows.items():
         entry = stored.get(row["paper_id"])
@@ -183,7 +185,51 @@ def sync_entries(*, digest, rows):
         if any(entry.pk is None for entry in to_create):  # a backend that cannot return ids from bulk inserts
             created = DigestEntry.objects.filter(digest=digest, position__in=[e.position for e in to_create])
             entries.update({entry.position: entry for entry in created})
+            to_create = list(created)
+    entries_history(created=to_create, changed=to_update, reason=IMPORT_REASON)
     return entries, len(doomed) + len(to_update) + len(to_create)
+
+
+def entries_history(*, created=(), changed=(), deleted=(), reason=""):
+    """History rows (django-simple-history) for entries written in bulk: "+", "~" and "-", a query per kind.
+
+    The history records what save() and delete() write, one row at a time; bulk writes send no signals,
+    so the services that write entries in bulk record them here. The user is the request's, if any (the
+    history middleware), else none (a job).
+    """
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    history = DigestEntry.history
+    if created:
+        history.bulk_history_create(created, default_change_reason=reason)
+    if changed:
+        history.bulk_history_create(changed, update=True, default_change_reason=reason)
+    if deleted:
+        model, now = history.model, timezone.now()
+        model.objects.bulk_create(
+            model(
+                history_date=now,
+                history_user=model.get_default_history_user(entry),
+                history_change_reason=reason,
+                history_type="-",
+                **{field.attname: getattr(entry, field.attname) for field in model.tracked_fields},
+            )
+            for entry in deleted
+        )
+
+
+def entries_delete(*, entries, reason=""):
+    """Delete entries with their embedded posts in three queries, their history rows included.
+
+    Model.delete() would load each entry and record its history row by row (the history's post_delete
+    receiver), and no other receiver listens to entry deletes: their rows go by a plain DELETE.
+    """
+    if not entries:
+        return 0
+    entries_history(deleted=entries, reason=reason)
+    ids = [entry.pk for entry in entries]
+    DigestEntryTweet.objects.filter(entry_id__in=ids).delete()
+    return DigestEntry.objects.filter(pk__in=ids)._raw_delete(DigestEntry.objects.db)
 
 
 def sync_entry_tweets(*, digest, wanted):

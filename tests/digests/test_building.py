@@ -315,16 +315,17 @@ def _queries(call):
 @pytest.mark.parametrize("papers", [3, 25])
 def test_a_build_costs_the_same_queries_whatever_its_size(papers):
     made = scored_papers([100 + 10 * n for n in range(papers)])
-    # The digest (and its history row), the ranking, entries, their posts, categories, tags (read, create,
-    # read again), digest tags (read, clear, write).
-    assert _queries(lambda: digests_build(day=DAY, as_of=AS_OF)) == 13
+    # The digest (and its history row), the ranking, entries (and theirs), their posts, categories, tags (read,
+    # create, read again), digest tags (read, clear, write).
+    assert _queries(lambda: digests_build(day=DAY, as_of=AS_OF)) == 14
 
-    # Every figure changes and the order turns over; one paper falls out and a new one comes in.
+    # Every figure changes and the order turns over; a third of the papers fall out (1 or 8) and a new one
+    # comes in: the history of the entries written, moved and removed is written in bulk too.
     Tweet.objects.update(likes=10_000 - F("likes"))
-    made[0].tweets.update(is_hidden=True)
+    Tweet.objects.filter(papers__in=made[: max(1, papers // 3)]).update(is_hidden=True)
     post(day_paper("2201.09999"), score=50_000)
     later = AS_OF + dt.timedelta(hours=1)
-    assert _queries(lambda: digests_build(day=DAY, as_of=later)) == 17  # the digest's history row included
+    assert _queries(lambda: digests_build(day=DAY, as_of=later)) == 18
 
     assert _queries(lambda: digests_build(day=DAY, as_of=later)) == 7  # reads only
 
@@ -336,3 +337,19 @@ def test_an_imported_entry_without_the_rankings_figures_says_its_score_only():
     assert entry.why_line == "Score 1,582 (reposts + likes): 2 posts from 2 accounts on X"
     built = DigestEntry(score=0, post_count=0)
     assert (built.has_ranking_snapshot, built.why_line) == (True, "Score 0: no posts about it yet")
+
+
+def test_a_build_leaves_in_the_history_what_it_did_to_each_entry():
+    kept, dropped = scored_papers([300, 200])
+    digest = digests_build(day=DAY, as_of=AS_OF).digest
+    entry = DigestEntry.objects.get(digest=digest, paper=kept)
+    dropped.tweets.update(is_hidden=True)
+    post(kept, score=100)
+
+    digests_build(day=DAY, as_of=AS_OF + dt.timedelta(hours=1))
+
+    history = [(h.history_type, h.score, h.history_change_reason) for h in entry.history.order_by("history_date")]
+    assert history == [("+", 300, "Built from the ranking"), ("~", 400, "Built from the ranking")]
+    gone = DigestEntry.history.filter(paper_id=dropped.pk).order_by("history_date")
+    assert [(h.history_type, h.history_user) for h in gone] == [("+", None), ("-", None)]
+    assert not DigestEntry.objects.filter(paper=dropped).exists()
