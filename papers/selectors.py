@@ -216,13 +216,28 @@ def papers_matching(*, category=None, announced_from=None, announced_to=None, te
     return papers
 
 
+# A paper's attention: what its visible posts drew, as their counters were last read, and over time
+# from their snapshots. The pages, the admin and the API read it here; the digests' ranking applies
+# its own rule (one post per account, in SQL: digests/ranking.py).
+
+# The model's counter columns, by the names the selectors give them (a repost is a retweet on X).
+_COLUMNS = {"reposts": "retweets", "likes": "likes", "replies": "replies", "quotes": "quotes"}
+
+
 @dataclasses.dataclass
 class Counters:
+    """Counters summed over some visible posts."""
+
     posts: int = 0
     reposts: int = 0
     likes: int = 0
     replies: int = 0
     quotes: int = 0
+
+    @property
+    def score(self):
+        """Reposts + likes: what a post scores in the ranking (DESIGN.md, "The ranking rule")."""
+        return self.reposts + self.likes
 
     def add(self, other):
         for name in ("posts", *COUNTERS):
@@ -231,65 +246,92 @@ class Counters:
 
 @dataclasses.dataclass
 class Attention(Counters):
-    """A paper's attention: its visible posts' counters summed, in all and per source (platform)."""
+    """A paper's attention: its visible posts' counters summed, in all and per source (platform).
+
+    by_source maps a Tweet.Source value to its Counters, in source-code order, and holds only the
+    sources the paper has visible posts on.
+    """
 
     by_source: dict[str, Counters] = dataclasses.field(default_factory=dict)
 
 
-def attach_attention(papers):
-    """Give each paper `attention` (an Attention) from its visible posts' latest counters: one query."""
-    papers = list(papers)
+def papers_attention(papers):
+    """{paper id: Attention} for the given papers (Paper objects or ids): one query, none for none.
+
+    A paper without visible posts gets an empty Attention; a post linking two of the papers counts
+    for both.
+    """
+    ids = [getattr(paper, "pk", paper) for paper in papers]
+    attention = {paper_id: Attention() for paper_id in ids}
+    if not ids:
+        return attention
     rows = (
         Tweet.objects.visible()
-        .filter(papers__in=[paper.pk for paper in papers])
+        .filter(papers__in=ids)
         .values("papers", "source")
-        .annotate(
-            posts=Count("pk"),
-            reposts=Sum("retweets"),
-            likes=Sum("likes"),
-            replies=Sum("replies"),
-            quotes=Sum("quotes"),
-        )
+        .annotate(posts=Count("pk"), **{name: Sum(column) for name, column in _COLUMNS.items()})
         .order_by("papers", "source")
     )
-    attention = {paper.pk: Attention() for paper in papers}
     for row in rows:
         counters = Counters(**{name: row[name] for name in ("posts", *COUNTERS)})
         attention[row["papers"]].by_source[row["source"]] = counters
         attention[row["papers"]].add(counters)
+    return attention
+
+
+def paper_attention(paper):
+    """The Attention of one paper (a Paper or its id): one query."""
+    paper_id = getattr(paper, "pk", paper)
+    return papers_attention([paper_id])[paper_id]
+
+
+def attach_attention(papers):
+    """The papers as a list, each given `attention` (its Attention): one query for the whole list."""
+    papers = list(papers)
+    attention = papers_attention(papers)
     for paper in papers:
         paper.attention = attention[paper.pk]
     return papers
 
 
-@dataclasses.dataclass(frozen=True)
-class HistoryPoint:
-    """The paper's visible posts' counters summed as they stood at `measured_at`."""
+@dataclasses.dataclass
+class HistoryPoint(Counters):
+    """The paper's visible posts' counters summed as they stood at `measured_at`.
 
-    measured_at: object
-    posts: int
-    reposts: int
-    likes: int
-    replies: int
-    quotes: int
+    posts is how many of them had been measured by then.
+    """
+
+    measured_at: dt.datetime | None = None
+
+
+def paper_attention_history(paper, *, every=None):
+    """The paper's attention over time, from its visible posts' snapshots (TweetMetrics): one query.
+
+    A point per snapshot time, oldest first, summing each post's latest snapshot at that time (a
+    post measured on Monday and not again still counts its Monday counters on Tuesday; a post
+    counts from its first snapshot). Posts never measured are not in the history. With `every` (a
+    timedelta), a point per period instead, the last one in it, so a long-watched paper stays a
+    short series. Linear in the number of snapshots.
+    """
+    paper_id = getattr(paper, "pk", paper)
+    snapshots = (
+        TweetMetrics.objects.filter(TweetQuerySet.visible_q("tweet__"), tweet__papers=paper_id)
+        .order_by("measured_at", "tweet_id")
+        .values_list("tweet_id", "measured_at", *_COLUMNS.values())
+    )
+    latest, totals, points = {}, [0] * len(COUNTERS), {}
+    for tweet_id, measured_at, *counters in snapshots:
+        previous = latest.get(tweet_id, (0,) * len(COUNTERS))
+        totals = [total - old + new for total, old, new in zip(totals, previous, counters, strict=True)]
+        latest[tweet_id] = counters
+        key = measured_at if every is None else measured_at - (measured_at - _EPOCH) % every
+        points[key] = HistoryPoint(len(latest), *totals, measured_at=measured_at)
+    return list(points.values())
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def attention_history(*, paper):
-    """The paper's attention over time from its visible posts' snapshots (TweetMetrics): one query.
-
-    Each point sums, over the posts measured so far, each post's latest snapshot at that time; a point
-    is kept per hour (the last one in it), so a long-watched paper stays a short series.
-    """
-    snapshots = (
-        TweetMetrics.objects.filter(tweet__in=Tweet.objects.visible().filter(papers=paper))
-        .order_by("measured_at", "tweet_id")
-        .values_list("tweet_id", "measured_at", "retweets", "likes", "replies", "quotes")
-    )
-    latest, totals, points = {}, [0, 0, 0, 0], {}
-    for tweet_id, measured_at, *counters in snapshots:
-        previous = latest.get(tweet_id, (0, 0, 0, 0))
-        totals = [total - old + new for total, old, new in zip(totals, previous, counters, strict=True)]
-        latest[tweet_id] = counters
-        hour = measured_at.replace(minute=0, second=0, microsecond=0)
-        points[hour] = HistoryPoint(measured_at, len(latest), *totals)
-    return list(points.values())
+    """The API's history of a paper's attention: paper_attention_history by the hour."""
+    return paper_attention_history(paper, every=dt.timedelta(hours=1))
