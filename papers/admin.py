@@ -1,4 +1,4 @@
-"""Admin for papers, authors, categories and social posts.
+"""Admin for papers, authors and categories (social posts: papers/admin_posts.py).
 
 Every changelist states its joins and counts in get_queryset, and every inline the joins its rows
 show, so no page's query count grows with its rows. Help texts live on the model fields; only
@@ -12,17 +12,16 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.text import capfirst
 
 from . import (
     admin_beat,  # noqa: F401  (re-registers django-celery-beat's periodic tasks)
     admin_ingest,  # noqa: F401  (registers the ingestion pages, kept in their own module)
 )
 from .admin_base import ARXIV_LINKS_HELP, EditorAdmin, EditorTabularInline, arxiv_links, link, short
-from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
+from .admin_posts import ADMIN_CSS, ATTENTION_HELP, PaperPostsInline, attention_table  # and registers the posts' pages
+from .models import Author, Authorship, Category, Paper, PaperCategory
 from .queueing import QueueUnavailable
 from .services.arxiv_ingest import papers_ingest_ids_prepare
-from .services.moderation import tweets_set_hidden
 from .sources.arxiv import ArxivError
 from .tasks import queue_ingest_arxiv_ids
 
@@ -108,17 +107,22 @@ class PaperAdmin(EditorAdmin):
     search_fields = ["arxiv_id", "title", "authors__name"]
     date_hierarchy = "published"
     autocomplete_fields = ["primary_category"]
-    readonly_fields = ["links", "author_list", "created_at", "modified_at"]
-    inlines = [AuthorshipInline, PaperCategoryInline]
+    readonly_fields = ["links", "author_list", "attention", "created_at", "modified_at"]
+    inlines = [AuthorshipInline, PaperCategoryInline, PaperPostsInline]
     fieldsets = [
         (None, {"fields": ["arxiv_id", "version", "title", "primary_category", "links"]}),
         ("Dates", {"fields": [("published", "updated"), ("created_at", "modified_at")]}),
         ("Content", {"fields": ["abstract", "comment", "journal_ref", "doi"]}),
+        ("Attention", {"fields": ["attention"]}),
     ]
     help_texts = {
         "links": ARXIV_LINKS_HELP,
         "author_list": "The paper's authors in order: too many to edit on this page.",
+        "attention": ATTENTION_HELP,
     }
+
+    class Media:
+        css = ADMIN_CSS
 
     actions = ["refresh_from_arxiv"]
 
@@ -177,6 +181,10 @@ class PaperAdmin(EditorAdmin):
     def links(self, obj):
         return arxiv_links(obj) if obj.pk else "—"
 
+    @admin.display(description="attention")
+    def attention(self, obj):
+        return attention_table(obj) if obj.pk else "—"
+
     @admin.display(description="authors")
     def author_list(self, obj):
         names = [(a.author.name,) for a in obj.authorships.select_related("author").order_by("position")]
@@ -187,100 +195,3 @@ class PaperAdmin(EditorAdmin):
             len(names),
             link(url, "edit them one by one"),
         )
-
-
-@admin.register(Tweet)
-class TweetAdmin(EditorAdmin):
-    list_display = [
-        "__str__",
-        "short_text",
-        "source",
-        "posted_at",
-        "retweets",
-        "likes",
-        "replies",
-        "quotes",
-        "paper_count",
-        "is_hidden",
-    ]
-    list_filter = ["source", "is_hidden", "learned_via", "lang"]
-    search_fields = ["text", "author_handle", "author_name", "=external_id"]
-    date_hierarchy = "posted_at"
-    autocomplete_fields = ["papers"]
-    readonly_fields = ["created_at"]
-    actions = ["hide_posts", "show_posts"]
-    fieldsets = [
-        (None, {"fields": ["source", "external_id", "learned_via", "url", "is_hidden"]}),
-        ("Author", {"fields": ["author_handle", "author_name"]}),
-        ("Post", {"fields": ["posted_at", "lang", "text_dir", "text", "text_html", "papers"]}),
-        ("Counters", {"fields": [("retweets", "likes", "replies", "quotes"), "metrics_at", "created_at"]}),
-    ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(paper_count=Count("papers"))
-
-    @admin.display(description="text")
-    def short_text(self, obj):
-        return short(obj.text, 60)
-
-    @admin.display(description="papers", ordering="paper_count")
-    def paper_count(self, obj):
-        return obj.paper_count
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "is_hidden":
-            # The form posts back the visibility it showed, so a form opened before someone hid
-            # the post only shows it again if the editor unticks the box.
-            kwargs["show_hidden_initial"] = True
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def save_model(self, request, obj, form, change):
-        """Visibility changes only through the moderation service, as with the hide and show actions.
-
-        The form writes every other column; a box the editor changed goes to the service, and the
-        history entry the admin writes for this save names the field, as the actions' entries do.
-        """
-        hidden = obj.is_hidden
-        if change:
-            others = [f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name != "is_hidden"]
-            obj.save(update_fields=others)
-        else:
-            obj.is_hidden = False
-            obj.save()
-        if "is_hidden" in form.changed_data and not tweets_set_hidden(tweets=[obj], hidden=hidden):
-            form.changed_data.remove("is_hidden")  # someone got there first: the history names no change
-        obj.is_hidden = hidden
-
-    @admin.action(description="Hide selected posts", permissions=["change"])
-    def hide_posts(self, request, queryset):
-        self._set_hidden(request, queryset, hidden=True)
-
-    @admin.action(description="Show selected posts", permissions=["change"])
-    def show_posts(self, request, queryset):
-        self._set_hidden(request, queryset, hidden=False)
-
-    def _set_hidden(self, request, queryset, *, hidden):
-        changed = tweets_set_hidden(tweets=queryset, hidden=hidden)
-        for tweet in changed:  # the admin's history says who hid what, and when
-            self.log_change(
-                request, tweet, [{"changed": {"fields": [capfirst(Tweet._meta.get_field("is_hidden").verbose_name)]}}]
-            )
-        verb = "Hid" if hidden else "Showed"
-        self.message_user(request, f"{verb} {len(changed)} post{'' if len(changed) == 1 else 's'}.")
-
-
-@admin.register(TweetMetrics)
-class TweetMetricsAdmin(EditorAdmin):
-    """Snapshots are history: they can be added or deleted, not rewritten."""
-
-    list_display = ["tweet", "measured_at", "retweets", "likes", "replies", "quotes"]
-    list_select_related = ["tweet"]
-    list_filter = ["tweet__source"]
-    search_fields = ["tweet__author_handle", "=tweet__external_id"]
-    date_hierarchy = "measured_at"
-    autocomplete_fields = ["tweet"]
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return []
-        return ["tweet", "measured_at", "retweets", "likes", "replies", "quotes"]
