@@ -111,9 +111,9 @@ class PaperAdmin(EditorAdmin):
     inlines = [AuthorshipInline, PaperCategoryInline, PaperPostsInline]
     fieldsets = [
         (None, {"fields": ["arxiv_id", "version", "title", "primary_category", "links"]}),
+        ("Attention", {"fields": ["attention"]}),
         ("Dates", {"fields": [("published", "updated"), ("created_at", "modified_at")]}),
         ("Content", {"fields": ["abstract", "comment", "journal_ref", "doi"]}),
-        ("Attention", {"fields": ["attention"]}),
     ]
     help_texts = {
         "links": ARXIV_LINKS_HELP,

@@ -10,10 +10,12 @@ from django.contrib.admin.views.main import ChangeList
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, smart_split
+from django.utils.timezone import localtime
 
 from .admin_base import EditorAdmin, EditorTabularInline, link, short
 from .charts import lines_chart
@@ -23,6 +25,22 @@ from .services.moderation import tweets_set_hidden
 from .sources.arxiv import InvalidArxivId, normalize_arxiv_id
 
 ADMIN_CSS = {"all": ["css/admin_posts.css"]}
+# The post list's narrow source column (the model's labels are longer: "X / Twitter").
+SOURCE_SHORT = {"x": "X", "bluesky": "Bluesky", "hackernews": "HN"}
+
+
+class VisibilityFilter(admin.BooleanFieldListFilter):
+    """is_hidden, said as editors say it."""
+
+    labels = {"1": "Hidden", "0": "Visible"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "visibility"
+
+    def choices(self, changelist):
+        for choice, value in zip(super().choices(changelist), [None, "1", "0"], strict=False):
+            yield {**choice, "display": self.labels.get(value, choice["display"])}
 
 
 class LinkedFilter(admin.SimpleListFilter):
@@ -62,17 +80,24 @@ class PostChangeList(ChangeList):
 class TweetAdmin(EditorAdmin):
     list_display = [
         "post",
-        "source",
+        "platform",
         "author",
         "paper_ids",
         "reposts",
         "likes",
         "replies",
         "quotes",
-        "posted_at",
-        "is_hidden",
+        "posted",
+        "hidden",
     ]
-    list_filter = ["source", "is_hidden", ("posted_at", admin.DateFieldListFilter), LinkedFilter, "learned_via", "lang"]
+    list_filter = [
+        "source",
+        ("is_hidden", VisibilityFilter),
+        ("posted_at", admin.DateFieldListFilter),
+        LinkedFilter,
+        "learned_via",
+        "lang",
+    ]
     search_fields = ["text", "author_handle", "author_name", "=external_id"]
     search_help_text = "Words of the text, a handle or author name, a post's id, or an arXiv id or URL."
     date_hierarchy = "posted_at"
@@ -114,7 +139,19 @@ class TweetAdmin(EditorAdmin):
 
     @admin.display(description="post")
     def post(self, obj):
-        return short(obj.text, 60) or str(obj)
+        return short(obj.text, 50) or str(obj)
+
+    @admin.display(description="source", ordering="source")
+    def platform(self, obj):
+        return SOURCE_SHORT.get(obj.source, obj.source)
+
+    @admin.display(description="hidden", ordering="is_hidden")
+    def hidden(self, obj):
+        return mark_safe('<strong class="post-hidden">hidden</strong>') if obj.is_hidden else ""
+
+    @admin.display(description="posted", ordering="posted_at")
+    def posted(self, obj):
+        return date_format(localtime(obj.posted_at), "M j, Y H:i") if obj.posted_at else "—"
 
     @admin.display(description="author", ordering="author_handle")
     def author(self, obj):

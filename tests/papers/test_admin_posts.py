@@ -58,7 +58,7 @@ def test_the_post_list_shows_source_author_linked_papers_counters_and_visibility
         assert f'<a href="{reverse("admin:papers_paper_change", args=[paper.pk])}">{paper.arxiv_id}</a>' in content
     for column, value in [("reposts", 12), ("likes", 345), ("replies", 6), ("quotes", 7)]:
         assert f'<td class="field-{column}">{value}</td>' in content
-    assert 'class="field-is_hidden"' in content and 'class="field-posted_at' in content
+    assert 'class="field-hidden"' in content and 'class="field-posted"' in content
 
 
 @pytest.mark.parametrize(
@@ -83,9 +83,15 @@ def test_the_post_list_filters_by_link_source_visibility_and_date(admin_client, 
 
 
 def test_the_post_list_offers_every_filter(admin_client):
-    filters = [spec.title for spec in admin_client.get(POSTS).context["cl"].filter_specs]
+    TweetFactory(is_hidden=True)
+    response = admin_client.get(POSTS)
+    filters = [spec.title for spec in response.context["cl"].filter_specs]
 
-    assert filters[:4] == ["source", "is hidden", "posted at", "linked to papers"]
+    assert filters[:4] == ["source", "visibility", "posted at", "linked to papers"]
+    assert '<a href="?is_hidden__exact=0">Visible</a>' in response.content.decode()
+    assert re.findall(r'<td class="field-hidden">(.*?)</td>', response.content.decode()) == [
+        '<strong class="post-hidden">hidden</strong>'
+    ]
 
 
 @pytest.mark.parametrize(
