@@ -1,8 +1,10 @@
-"""A paper's attention over time as the geometry of a small SVG chart, drawn by a template.
+"""Counters over time as the geometry of small SVG charts, drawn by templates.
 
-Pure functions of plain values (no queries): the page's selectors fetch the snapshots, this
-module turns them into a series and coordinates, templates/includes/attention_chart.html
-draws them. No chart library and no script: the chart is markup in the page.
+A paper's attention (attention_chart, drawn by templates/includes/attention_chart.html) and several
+counters on one chart (lines_chart: a post's reposts and likes on its admin page, drawn by
+templates/admin/papers/tweet/counter_chart.html). Pure functions of plain values (no queries): the
+page's selectors fetch the snapshots, this module turns them into series and coordinates. No chart
+library and no script: the chart is markup in the page.
 """
 
 import dataclasses
