@@ -1,4 +1,5 @@
-"""Admin for papers, authors and categories (social posts: papers/admin_posts.py).
+"""Admin for papers (with their posts and attention), authors and categories; the social posts' own
+pages are in papers/admin_posts.py.
 
 Every changelist states its joins and counts in get_queryset, and every inline the joins its rows
 show, so no page's query count grows with its rows. Help texts live on the model fields; only
@@ -7,20 +8,24 @@ papers/admin_base.py).
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import display_for_value
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 
 from . import (
     admin_beat,  # noqa: F401  (re-registers django-celery-beat's periodic tasks)
     admin_ingest,  # noqa: F401  (registers the ingestion pages, kept in their own module)
 )
 from .admin_base import ARXIV_LINKS_HELP, EditorAdmin, EditorTabularInline, arxiv_links, link, short
-from .admin_posts import ADMIN_CSS, ATTENTION_HELP, PaperPostsInline, attention_table  # and registers the posts' pages
-from .models import Author, Authorship, Category, Paper, PaperCategory
+from .admin_posts import ADMIN_CSS  # and registers the posts' pages
+from .models import Author, Authorship, Category, Paper, PaperCategory, Tweet
 from .queueing import QueueUnavailable
+from .selectors import paper_attention
 from .services.arxiv_ingest import papers_ingest_ids_prepare
 from .sources.arxiv import ArxivError
 from .tasks import queue_ingest_arxiv_ids
@@ -97,6 +102,126 @@ class AuthorshipAdmin(EditorAdmin):
     @admin.display(description="paper", ordering="paper__arxiv_id")
     def paper_arxiv_id(self, obj):
         return obj.paper.arxiv_id
+
+
+# On a paper's page: its posts, best first, and its attention.
+
+PAPER_POSTS_SHOWN = 50
+
+
+class PaperPostsInline(EditorTabularInline):
+    """The paper's posts, read-only, best first (reposts + likes), hidden ones marked: two queries.
+
+    Links are edited on the post's page. A paper talked about everywhere lists its best
+    PAPER_POSTS_SHOWN here; the attention field links to the whole list.
+    """
+
+    model = Tweet.papers.through
+    template = "admin/papers/paper/posts_inline.html"
+    verbose_name = "post"
+    verbose_name_plural = f"posts (best {PAPER_POSTS_SHOWN} by reposts + likes)"
+    fields = ["post", "source", "author", "reposts", "likes", "replies", "quotes", "score", "posted", "visibility"]
+    readonly_fields = fields
+    can_delete = False
+    help_texts = {
+        "post": "The post's admin page.",
+        "source": "The platform the post lives on.",
+        "author": "The account that posted it.",
+        "reposts": "Reposts when the counters were last read.",
+        "likes": "Likes when the counters were last read.",
+        "replies": "Replies when the counters were last read.",
+        "quotes": "Quote posts when the counters were last read.",
+        "score": "Reposts + likes: what the post scores in the ranking.",
+        "posted": "When the post was published.",
+        "visibility": "Hidden posts count for nothing and show nowhere.",
+    }
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("help_texts", self.help_texts)
+        formset = super().get_formset(request, obj, **kwargs)
+        return type("PaperPostsFormSet", (formset,), {"get_queryset": _best_shown})
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("tweet")
+            .annotate(score=F("tweet__retweets") + F("tweet__likes"))
+            .order_by("-score", "-tweet__posted_at", "tweet_id")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="post")
+    def post(self, link_row):
+        tweet = link_row.tweet
+        return link(reverse("admin:papers_tweet_change", args=[tweet.pk]), short(tweet.text, 60) or str(tweet))
+
+    @admin.display(description="source")
+    def source(self, link_row):
+        return link_row.tweet.get_source_display()
+
+    @admin.display(description="author")
+    def author(self, link_row):
+        return f"@{link_row.tweet.author_handle}"
+
+    @admin.display(description="reposts")
+    def reposts(self, link_row):
+        return link_row.tweet.retweets
+
+    @admin.display(description="likes")
+    def likes(self, link_row):
+        return link_row.tweet.likes
+
+    @admin.display(description="replies")
+    def replies(self, link_row):
+        return link_row.tweet.replies
+
+    @admin.display(description="quotes")
+    def quotes(self, link_row):
+        return link_row.tweet.quotes
+
+    @admin.display(description="score")
+    def score(self, link_row):
+        return link_row.score
+
+    @admin.display(description="posted")
+    def posted(self, link_row):
+        return display_for_value(link_row.tweet.posted_at, "—")
+
+    @admin.display(description="visibility")
+    def visibility(self, link_row):
+        if link_row.tweet.is_hidden:
+            return mark_safe('<strong class="post-hidden">hidden</strong>')
+        return "visible"
+
+
+def _best_shown(formset):
+    # The formset filters the inline's queryset by paper, then the page shows the first ones.
+    if not hasattr(formset, "_queryset"):
+        formset._queryset = list(formset.queryset[:PAPER_POSTS_SHOWN])
+    return formset._queryset
+
+
+ATTENTION_HELP = (
+    "What the paper's visible posts drew, as their counters were last read, in all and per platform "
+    "(hidden posts count for nothing)."
+)
+
+
+def attention_table(paper):
+    """A paper's attention (papers.selectors.paper_attention) as a small table, linking its posts: one query."""
+    attention = paper_attention(paper)
+    labels = dict(Tweet.Source.choices)
+    rows = [(labels.get(source, source), counters) for source, counters in attention.by_source.items()]
+    url = f"{reverse('admin:papers_tweet_changelist')}?{urlencode({'papers__id__exact': paper.pk})}"
+    return render_to_string(
+        "admin/papers/paper/attention.html", {"attention": attention, "rows": rows, "posts_url": url}
+    )
 
 
 @admin.register(Paper)

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from papers.admin_posts import PAPER_POSTS_SHOWN
+from papers.admin import PAPER_POSTS_SHOWN
 from papers.models import Tweet, TweetMetrics
 from tests.admin_utils import form_data, open_change_form
 from tests.papers.factories import PaperFactory, TweetFactory
