@@ -17,6 +17,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from .uploads import limit_upload
+
 ARXIV_LINKS_HELP = "The paper on arXiv (abstract, PDF) and on this site."
 
 
@@ -155,6 +157,8 @@ class ToolPageAdmin(EditorAdmin):
 
     tool_page = ""
     tool_page_title = ""
+    tool_page_replaces_add = True  # False: records are also added by hand, and the changelist offers both
+    tool_page_max_upload_bytes = None  # an upload page: bigger files are refused as they arrive (papers/uploads.py)
     change_list_template = "admin/tool_page_change_list.html"
 
     def has_tool_page_permission(self, request):
@@ -169,7 +173,10 @@ class ToolPageAdmin(EditorAdmin):
 
     def get_urls(self):
         name = self.tool_page_url_name.removeprefix("admin:")
-        page = path(f"{self.tool_page}/", self.admin_site.admin_view(self._tool_page_view), name=name)
+        view = self._tool_page_view
+        if self.tool_page_max_upload_bytes:
+            view = limit_upload(view, max_bytes=self.tool_page_max_upload_bytes)
+        page = path(f"{self.tool_page}/", self.admin_site.admin_view(view), name=name)
         return [page, *super().get_urls()]
 
     def _tool_page_view(self, request):
@@ -189,10 +196,12 @@ class ToolPageAdmin(EditorAdmin):
         return TemplateResponse(request, template, context)
 
     def add_view(self, request, form_url="", extra_context=None):
+        if not self.tool_page_replaces_add:
+            return super().add_view(request, form_url, extra_context)
         return redirect(self.tool_page_url_name)
 
     def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "tool_page_keeps_add": not self.tool_page_replaces_add}
         if self.has_tool_page_permission(request):
-            tool_page = {"url": reverse(self.tool_page_url_name), "title": self.tool_page_title}
-            extra_context = {**(extra_context or {}), "tool_page": tool_page}
+            extra_context["tool_page"] = {"url": reverse(self.tool_page_url_name), "title": self.tool_page_title}
         return super().changelist_view(request, extra_context)
