@@ -148,8 +148,9 @@ def test_the_post_list_costs_the_same_queries_for_any_number_of_posts(
         "filters": {"linked": "yes", "is_hidden__exact": "0", "source__exact": "bluesky"},
     }[query]
 
-    # session, user, count, total count, the page, the page's papers, 2 for the date hierarchy, the languages filter
-    with django_assert_num_queries(9):
+    # session, user, the editor's finished uploads, count, total count, the page, the page's papers, 2 for the
+    # date hierarchy, the languages filter
+    with django_assert_num_queries(10):
         response = admin_client.get(POSTS, params)
 
     assert response.context["cl"].result_list
@@ -323,3 +324,44 @@ def test_an_editor_who_may_only_change_papers_sees_no_posts_inline(client, djang
     content = open_change_form(client, paper).content.decode()
 
     assert "Visible to post editors" not in content
+
+
+# Linking to arXiv, as the collectors record it
+
+
+def test_the_post_list_notes_ids_waiting_for_arxiv_or_unknown_to_it_and_filters_by_link_status(admin_client):
+    paper = PaperFactory(arxiv_id="2201.04182")
+    waiting = post_about(
+        paper, link_status=Tweet.LinkStatus.PENDING, pending_arxiv_ids=["2201.09999"], text="Two papers"
+    )
+    unknown = TweetFactory(link_status=Tweet.LinkStatus.UNKNOWN, unknown_arxiv_ids=["2201.99999"], text="Typo")
+    linked = post_about(paper, text="Fine")
+
+    content = admin_client.get(POSTS).content.decode()
+
+    assert '2201.04182</a><br><span class="post-note">waiting for arXiv: 2201.09999</span>' in content
+    assert '<span class="post-note">unknown to arXiv: 2201.99999</span>' in content
+    assert listed(admin_client, link_status__exact="pending") == [waiting]
+    assert listed(admin_client, link_status__exact="unknown") == [unknown]
+    assert listed(admin_client, link_status__exact="linked") == [linked]
+
+
+def test_a_posts_page_shows_its_links_and_arxiv_state_without_letting_them_be_edited(admin_client):
+    tweet = TweetFactory(
+        links=["https://arxiv.org/abs/2201.04182", "https://example.com/a?b=<c>"],
+        link_status=Tweet.LinkStatus.PENDING,
+        pending_arxiv_ids=["2201.04182"],
+        author_id="1234",
+    )
+
+    content = open_change_form(admin_client, tweet).content.decode()
+
+    assert (
+        '<a href="https://arxiv.org/abs/2201.04182" rel="noopener">https://arxiv.org/abs/2201.04182</a><br>' in content
+    )
+    assert "https://example.com/a?b=&lt;c&gt;" in content
+    assert "Waiting for arXiv" in content
+    assert '<div class="readonly">2201.04182</div>' in content
+    for field in ["link_status", "pending_arxiv_ids", "links", "oembed_html"]:
+        assert f'name="{field}"' not in content
+    assert 'name="author_id" value="1234"' in content
