@@ -215,7 +215,7 @@ def broker_down(tmp_path, monkeypatch):
         yield
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_the_broker_down_the_editor_is_told_and_nothing_is_imported(admin_client, broker_down):
     response = admin_client.post(
         UPLOAD, {"file": dump("hn.json", fixture_bytes("hackernews", "search_page0.json"))}, follow=True
