@@ -23,36 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import environ  # noqa: E402
-import psycopg  # noqa: E402
+from bench_db import bench_database, create_database, drop_database  # noqa: E402
 
 from tests.social_dumps import x_dump  # noqa: E402
 
 TARGET = 20
-
-
-def bench_database():
-    base = environ.Env().db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/hotpapers")
-    host, port, user = base["HOST"] or "127.0.0.1", base["PORT"] or 5432, base["USER"]
-    return {"name": f"{base['NAME']}_bench_posts", "host": host, "port": port, "user": user}
-
-
-def _admin(db):
-    return psycopg.connect(host=db["host"], port=db["port"], user=db["user"], dbname="postgres", autocommit=True)
-
-
-def create_database(db):
-    with _admin(db) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{db["name"]}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{db["name"]}"')
-
-
-def drop_database(db):
-    from django.db import connections
-
-    connections.close_all()
-    with _admin(db) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{db["name"]}" WITH (FORCE)')
 
 
 def setup_django(db):
@@ -216,7 +191,7 @@ def main(argv=None):
     del dump  # its millions of objects would slow every garbage collection during the measurements
     gc.collect()
     generated = time.perf_counter() - began
-    db = bench_database()
+    db = bench_database("bench_posts")
     create_database(db)
     try:
         setup_django(db)
