@@ -15,7 +15,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from papers.models import IngestRun
+from papers.models import IngestRun, PostCollectionRun
 from papers.services.freshness import jobs_freshness, jobs_registered
 
 from .models import DailyDigest
@@ -44,6 +44,20 @@ FAILED_RUNS = {
         error="error",
     ),
 }
+
+
+def _failed_post_runs(kind, source=None):
+    def runs():
+        failed = PostCollectionRun.objects.filter(kind=kind, status=PostCollectionRun.Status.FAILED)
+        return failed.filter(source=source) if source else failed
+
+    return FailedRuns(runs=runs, at="finished_at", error="error")
+
+
+for _source in ("x", "bluesky", "hackernews"):
+    FAILED_RUNS[f"collect_{_source}_posts"] = _failed_post_runs(PostCollectionRun.Kind.SEARCH, _source)
+FAILED_RUNS["refresh_post_counters"] = _failed_post_runs(PostCollectionRun.Kind.REFRESH)
+FAILED_RUNS["fetch_tweet_oembeds"] = _failed_post_runs(PostCollectionRun.Kind.OEMBED)
 
 
 @dataclass(frozen=True)

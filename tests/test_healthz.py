@@ -12,33 +12,35 @@ from django.conf import settings
 from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from digests.models import MarkdownImport
+from digests.models import DailyDigest, MarkdownImport
 from hotpapers_site.celery import app
-from papers.models import IngestRun
+from papers.models import IngestRun, PostCollectionRun
 from papers.services.freshness import job_register, job_unregister, jobs_freshness
+from tests.jobs import every_job_done, ingest_run, post_run
 from tests.processes import private_redis_server
 from tests.test_operations import point_cache_at
 
 ALL_OK = {"status": "ok", "database": "ok", "cache": "ok", "broker": "ok"}
 SERVICES = ("status", "database", "cache", "broker")
+MAX_AGES = {
+    "ingest_arxiv": 30,
+    "collect_x_posts": 3,
+    "collect_bluesky_posts": 3,
+    "collect_hackernews_posts": 3,
+    "refresh_post_counters": 6,
+    "fetch_tweet_oembeds": 3,
+    "build_digest": 75,
+}
 
 
 def services(body):
     return {key: body[key] for key in SERVICES if key in body}
 
 
-def ingest_run(*, hours_ago, status=IngestRun.Status.SUCCEEDED, kind=IngestRun.Kind.CATEGORY):
-    finished = timezone.now() - dt.timedelta(hours=hours_ago)
-    run = IngestRun.objects.create(kind=kind, status=status, parameters={"category": "cs.LG"})
-    IngestRun.objects.filter(pk=run.pk).update(started_at=finished - dt.timedelta(minutes=5), finished_at=finished)
-    run.refresh_from_db()
-    return run
-
-
 @pytest.fixture
 def fresh_jobs(db):
-    """Every registered job succeeded an hour ago (the daily ingestion is scheduled by a migration)."""
-    return ingest_run(hours_ago=1)
+    """Every registered job succeeded an hour ago (each is scheduled by a migration): {name: finish time}."""
+    return every_job_done(hours_ago=1)
 
 
 @pytest.fixture
@@ -62,11 +64,8 @@ def test_healthz_answers_ok_when_everything_answers(client, fresh_jobs):
     assert response.json() == {
         **ALL_OK,
         "jobs": {
-            "ingest_arxiv": {
-                "status": "fresh",
-                "last_success": fresh_jobs.finished_at.isoformat(),
-                "max_age_hours": 30,
-            }
+            name: {"status": "fresh", "last_success": at.isoformat(), "max_age_hours": MAX_AGES[name]}
+            for name, at in fresh_jobs.items()
         },
     }
     assert "no-cache" in response["Cache-Control"]  # a proxy must never answer for it
@@ -142,8 +141,13 @@ def test_healthz_answers_503_without_details_when_the_database_is_down():
 # Freshness of the periodic jobs.
 
 
-@pytest.mark.django_db
-def test_a_job_whose_last_success_is_too_old_is_named_stale(client):
+@pytest.fixture
+def other_jobs_done(fresh_jobs):
+    """Every job but the arXiv ingestion succeeded an hour ago; the test decides the ingestion's runs."""
+    IngestRun.objects.all().delete()
+
+
+def test_a_job_whose_last_success_is_too_old_is_named_stale(client, other_jobs_done):
     old = ingest_run(hours_ago=31)
     ingest_run(hours_ago=2, status=IngestRun.Status.FAILED)  # failures do not count
     ingest_run(hours_ago=1, kind=IngestRun.Kind.IDS)  # nor ids an editor asked for
@@ -162,16 +166,15 @@ def test_a_job_whose_last_success_is_too_old_is_named_stale(client):
 
 
 @pytest.mark.django_db
-def test_a_scheduled_job_that_never_succeeded_is_named(client):
+def test_on_a_fresh_install_every_scheduled_job_is_named_until_it_succeeds(client):
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json()["stale"] == ["ingest_arxiv"]
-    assert response.json()["jobs"]["ingest_arxiv"]["status"] == "never"
+    assert response.json()["stale"] == sorted(MAX_AGES)
+    assert {job["status"] for job in response.json()["jobs"].values()} == {"never"}
 
 
-@pytest.mark.django_db
-def test_a_job_whose_schedule_is_disabled_does_not_count(client):
+def test_a_job_whose_schedule_is_disabled_does_not_count(client, other_jobs_done):
     PeriodicTask.objects.filter(task="papers.tasks.ingest_daily_categories").update(enabled=False)
 
     response = client.get("/healthz")
@@ -180,8 +183,7 @@ def test_a_job_whose_schedule_is_disabled_does_not_count(client):
     assert response.json()["jobs"]["ingest_arxiv"]["status"] == "not scheduled"
 
 
-@pytest.mark.django_db
-def test_the_maximum_age_of_each_job_is_a_setting(client, settings):
+def test_the_maximum_age_of_each_job_is_a_setting(client, settings, other_jobs_done):
     ingest_run(hours_ago=10)
     assert client.get("/healthz").status_code == 200
 
@@ -190,6 +192,50 @@ def test_the_maximum_age_of_each_job_is_a_setting(client, settings):
 
     assert response.status_code == 503
     assert response.json()["jobs"]["ingest_arxiv"]["max_age_hours"] == 6
+
+
+@pytest.mark.parametrize("source", ["x", "bluesky", "hackernews"])
+def test_each_platform_s_collection_is_watched_and_a_skipped_run_counts_as_done(client, fresh_jobs, source):
+    """An operator without credentials for a platform gets skipped runs, not a page every night."""
+    PostCollectionRun.objects.filter(source=source, kind=PostCollectionRun.Kind.SEARCH).delete()
+    post_run(kind=PostCollectionRun.Kind.SEARCH, source=source, hours_ago=1, status=PostCollectionRun.Status.FAILED)
+    post_run(kind=PostCollectionRun.Kind.REFRESH, source=source, hours_ago=1)  # another job's run
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["stale"] == [f"collect_{source}_posts"]
+
+    skipped = post_run(
+        kind=PostCollectionRun.Kind.SEARCH, source=source, hours_ago=2, status=PostCollectionRun.Status.SKIPPED
+    )
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json()["jobs"][f"collect_{source}_posts"]["last_success"] == skipped.finished_at.isoformat()
+
+
+def test_the_counter_refresh_and_the_embeds_are_watched(client, fresh_jobs):
+    PostCollectionRun.objects.filter(kind__in=["refresh", "oembed"]).update(
+        finished_at=timezone.now() - dt.timedelta(hours=7)
+    )
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["stale"] == ["fetch_tweet_oembeds", "refresh_post_counters"]
+
+
+def test_the_daily_build_is_watched_across_a_weekend(client, fresh_jobs):
+    """The build runs on weekday mornings: Friday's must not page anyone before Monday's."""
+    DailyDigest.objects.filter(slug="hot-papers-healthz").update(generated_at=timezone.now() - dt.timedelta(hours=73))
+    assert client.get("/healthz").status_code == 200
+
+    DailyDigest.objects.filter(slug="hot-papers-healthz").update(generated_at=timezone.now() - dt.timedelta(hours=76))
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["stale"] == ["build_digest"]
 
 
 def test_the_environment_sets_the_maximum_ages():
@@ -220,10 +266,10 @@ def imports_job():
 def test_another_app_registers_its_job_in_one_line(client, imports_job, fresh_jobs):
     every_hour = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     PeriodicTask.objects.create(name="Imports", task="digests.tasks.import_markdown_post", interval=every_hour)
-    assert [(job.name, job.status) for job in jobs_freshness()] == [
-        ("ingest_arxiv", "fresh"),
-        ("markdown_imports", "never"),
-    ]
+    assert {job.name: job.status for job in jobs_freshness()} == {
+        **{name: "fresh" for name in MAX_AGES},
+        "markdown_imports": "never",
+    }
 
     MarkdownImport.objects.create(
         filename="a.md", content="x", status=MarkdownImport.Status.DONE, finished_at=timezone.now()

@@ -22,7 +22,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from papers.models import IngestRun
+from papers.models import IngestRun, PostCollectionRun, Tweet
 
 
 @dataclass(frozen=True)
@@ -109,4 +109,42 @@ job_register(
     at="finished_at",
     max_age_hours=30,
     tasks=["papers.tasks.ingest_daily_categories", "papers.tasks.harvest_arxiv_oai"],
+)
+
+
+# The social-post jobs, one per platform and kind. A run skipped because the platform has no credentials
+# counts as done: an operator without a paid X API is not paged every hour for it (they may also
+# disable the schedule, and the job then reads "not scheduled").
+_POSTS_DONE = [PostCollectionRun.Status.SUCCEEDED, PostCollectionRun.Status.SKIPPED]
+
+
+def _post_runs(kind, source=None):
+    def runs():
+        done = PostCollectionRun.objects.filter(kind=kind, status__in=_POSTS_DONE)
+        return done.filter(source=source) if source else done
+
+    return runs
+
+
+for _source in (Tweet.Source.X, Tweet.Source.BLUESKY, Tweet.Source.HACKERNEWS):
+    job_register(
+        name=f"collect_{_source}_posts",
+        runs=_post_runs(PostCollectionRun.Kind.SEARCH, _source),
+        at="finished_at",
+        max_age_hours=3,  # scheduled every 15 minutes
+        tasks=[f"papers.tasks.collect_{_source}_posts"],
+    )
+job_register(
+    name="refresh_post_counters",
+    runs=_post_runs(PostCollectionRun.Kind.REFRESH),
+    at="finished_at",
+    max_age_hours=6,  # scheduled hourly
+    tasks=["papers.tasks.refresh_post_counters"],
+)
+job_register(
+    name="fetch_tweet_oembeds",
+    runs=_post_runs(PostCollectionRun.Kind.OEMBED),
+    at="finished_at",
+    max_age_hours=3,  # scheduled every 15 minutes
+    tasks=["papers.tasks.fetch_tweet_oembeds"],
 )

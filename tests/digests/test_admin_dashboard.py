@@ -9,8 +9,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from digests.admin_dashboard import desk_dashboard
-from papers.models import IngestRun
+from papers.models import IngestRun, PostCollectionRun
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory
+from tests.jobs import every_job_done, post_run
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +87,8 @@ def test_each_job_shows_its_last_success_and_failure_from_its_run_records():
 
 def test_a_job_without_a_recent_success_is_flagged_stale(admin_client):
     beat_ran_just_now()
+    every_job_done(hours_ago=1)
+    IngestRun.objects.all().delete()
     ingestion(IngestRun.Status.SUCCEEDED, NOW - dt.timedelta(hours=31))
 
     content = index(admin_client)
@@ -97,6 +100,8 @@ def test_a_job_without_a_recent_success_is_flagged_stale(admin_client):
 
 def test_a_disabled_job_is_never_stale():
     beat_ran_just_now()
+    every_job_done(hours_ago=1)
+    IngestRun.objects.all().delete()
     PeriodicTask.objects.filter(name=INGESTION).update(enabled=False)
 
     assert desk_dashboard().stale_jobs == []
@@ -122,6 +127,7 @@ def test_the_index_says_so_at_once_when_beat_never_ran(admin_client):
 
 def test_the_index_is_quiet_about_beat_while_it_runs(admin_client):
     beat_ran_just_now()
+    every_job_done(hours_ago=1)
     ingestion(IngestRun.Status.SUCCEEDED, NOW - dt.timedelta(hours=7))
 
     content = index(admin_client)
@@ -137,6 +143,20 @@ def test_the_dashboard_costs_the_same_whatever_is_stored(django_assert_max_num_q
         ingestion(IngestRun.Status.FAILED, NOW - dt.timedelta(hours=day))
 
     # Three for digests, one for the schedules, and the freshness registry: its schedules, per job
-    # (arXiv ingestion) the last success, and here its last failure.
-    with django_assert_max_num_queries(7):
+    # (7) the last success, and per job with failed runs to show (6: all but the build) the last failure.
+    with django_assert_max_num_queries(18):
         desk_dashboard()
+
+
+def test_a_platform_s_collection_shows_its_last_failure():
+    beat_ran_just_now()
+    every_job_done(hours_ago=1)
+    failed = post_run(kind=PostCollectionRun.Kind.SEARCH, source="bluesky", hours_ago=0.5, status="failed")
+    PostCollectionRun.objects.filter(pk=failed.pk).update(error="SourceUnavailable: Bluesky answered 502")
+
+    jobs = {job.name: job for job in desk_dashboard().jobs}
+
+    assert jobs["Collect Bluesky posts"].last_failure == NOW - dt.timedelta(hours=0.5)
+    assert jobs["Collect Bluesky posts"].last_error == "SourceUnavailable: Bluesky answered 502"
+    assert jobs["Collect Bluesky posts"].failing_now and not jobs["Collect Bluesky posts"].stale
+    assert not jobs["Collect X posts"].failing_now
