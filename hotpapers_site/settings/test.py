@@ -24,6 +24,15 @@ STORAGES = {
 # which flips this off for its own process and routes to its own queue.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 ARXIV_MIN_INTERVAL = 0.0
+# Never a live service from a test: every external API defaults to a closed local port (refused at once),
+# and a test that talks to one serves recorded answers from its own local server (pytest-httpserver).
+_NOWHERE = "http://127.0.0.1:9"
+ARXIV_API_URL = env("ARXIV_API_URL", default=f"{_NOWHERE}/arxiv/api/query")
+ARXIV_OAI_URL = env("ARXIV_OAI_URL", default=f"{_NOWHERE}/arxiv/oai")
+X_API_URL = env("X_API_URL", default=f"{_NOWHERE}/x/2")
+BLUESKY_API_URL = env("BLUESKY_API_URL", default=f"{_NOWHERE}/bluesky/xrpc")
+OEMBED_URL = env("OEMBED_URL", default=f"{_NOWHERE}/oembed")
+HN_API_URL = env("HN_API_URL", default=f"{_NOWHERE}/hackernews/api/v1")
 # Tests see what they wrote; tests/test_page_cache.py turns the page cache on for itself.
 HOTPAPERS_PAGE_CACHE = False
 

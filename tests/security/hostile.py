@@ -12,7 +12,16 @@ few pages show them all:
   the embedded posts' oEmbed HTML (Tweet.text_html) and author names (``N``), the tags (``T``), the intro;
 - ``D{i}``: small posts imported with ``digest_import_text``: digest titles and descriptions;
 - ``E{i}``: an editor in the admin change form: the big digest's intro and every entry's note (Markdown,
-  each payload at the start of its own paragraph: raw block HTML), and tag names through the tag admin.
+  each payload at the start of its own paragraph: raw block HTML), and tag names through the tag admin;
+- ``X{i}`` / ``Y{i}``, ``B{i}`` / ``C{i}``, ``H{i}``: dumps of posts uploaded through the admin's posts upload
+  page (``post_dumps_create`` and the import task), in each platform's format: X posts' text and their
+  authors' display names (``Y``), Bluesky posts' text and display names (``C``), Hacker News titles;
+- ``W{i}``: the oEmbed answers of further X posts (the import's embed job against a local oEmbed server):
+  the payload as the raw HTML of the blockquote's paragraph, which becomes the post's body, and the
+  author name.
+
+Every post links the paper of its chunk in the Atom feed, so each Atom paper's page shows a chunk of
+each platform's posts.
 
 The Markdown post's entries are the Atom feed's papers, so the digest page shows the post's text and the
 paper pages show arXiv's. PostgreSQL cannot store NUL: payloads holding one are left out of the stored
@@ -20,14 +29,18 @@ paths (tests/security/test_xss_static.py sends them where they can go); XML 1.0 
 control characters: those payloads are left out of the arXiv paths only.
 """
 
+import contextlib
 import datetime as dt
 import io
+import json
 import time
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-from django.test import TestCase
+from django.test import TestCase, override_settings
 from django.urls import reverse
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from digests.models import DailyDigest, DigestEntry, Tag
 from digests.postformat import Post, PostEntry, PostTweet, render_post, snowflake_time
@@ -44,6 +57,7 @@ SMALL_START = dt.date(2021, 1, 1)
 SEARCH_WORD = "xsswitness"
 HOSTILE_CATEGORY = "cs.CR"
 FIRST_TWEET_ID = 1481443284304154625
+DUMP_X_OFFSET, OEMBED_X_OFFSET = 3, 6  # the dumps' X posts sit between the Markdown post's ids
 PUBLISHED = "2022-02-28T18:00:00Z"  # announced in the listing of Tuesday 2022-03-01
 TITLE_MAX, DESCRIPTION_MAX, TAG_MAX, NAME_MAX = 200, 300, 100, 300
 
@@ -231,6 +245,154 @@ def small_posts(payloads=PAYLOADS):
     return posts
 
 
+def _x_id(index, offset):
+    return str(FIRST_TWEET_ID + index * 10_000_000 + offset)
+
+
+def _paper_url(index, payloads):
+    """The Atom paper whose chunk holds payload `index`."""
+    for number, chunk in enumerate(chunks(stored(payloads))):
+        if any(member == index for member, _payload in chunk):
+            return f"https://arxiv.org/abs/{atom_id(number)}"
+    raise ValueError(index)
+
+
+def x_dump(payloads=PAYLOADS, *, mark="X", name_mark="Y", offset=DUMP_X_OFFSET, text=None):
+    """An X API v2 search answer (as twarc2 saves it): a post per payload in its text, its author's name too."""
+    tweets, users = [], []
+    for index, payload in stored(payloads):
+        url = _paper_url(index, payloads)
+        body = f"{mark}{index:03d} {payload.text} https://t.co/p{index:03d}" if text is None else text(index)
+        tweets.append(
+            {
+                "id": _x_id(index, offset),
+                "author_id": f"9{index:04d}{offset}",
+                "created_at": "2022-03-01T12:00:00.000Z",
+                "lang": "en",
+                "text": body,
+                "entities": {
+                    "urls": [{"start": 0, "end": 23, "url": f"https://t.co/p{index:03d}", "expanded_url": url}]
+                },
+                "public_metrics": {"retweet_count": 3, "reply_count": 0, "like_count": 5, "quote_count": 0},
+            }
+        )
+        name = f"{name_mark}{index:03d} {payload.one_line()}"[:NAME_MAX]
+        users.append({"id": f"9{index:04d}{offset}", "name": name, "username": f"xss{mark.lower()}{index}"})
+    meta = {"newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"], "result_count": len(tweets)}
+    return json.dumps([{"data": tweets, "includes": {"users": users}, "meta": meta}]).encode()
+
+
+def bluesky_dump(payloads=PAYLOADS):
+    """A Bluesky searchPosts answer: a post per payload in its text (the link a facet), the name a payload too."""
+    views = []
+    for index, payload in stored(payloads):
+        url = _paper_url(index, payloads)
+        text = f"B{index:03d} {payload.text} "
+        start = len(text.encode())
+        text += url.removeprefix("https://")
+        did = f"did:plc:xss{index:06d}"
+        views.append(
+            {
+                "uri": f"at://{did}/app.bsky.feed.post/3lxss{index:08d}",
+                "cid": f"bafyreixss{index:020d}",
+                "author": {
+                    "did": did,
+                    "handle": f"xss{index}.bsky.social",
+                    "displayName": f"C{index:03d} {payload.one_line()}"[:NAME_MAX],
+                },
+                "record": {
+                    "$type": "app.bsky.feed.post",
+                    "createdAt": "2022-03-01T12:00:00.000Z",
+                    "langs": ["en"],
+                    "text": text,
+                    "facets": [
+                        {
+                            "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
+                            "index": {"byteStart": start, "byteEnd": len(text.encode())},
+                        }
+                    ],
+                },
+                "replyCount": 0,
+                "repostCount": 2,
+                "likeCount": 7,
+                "quoteCount": 0,
+                "indexedAt": "2022-03-01T12:00:00.000Z",
+            }
+        )
+    return json.dumps({"hitsTotal": len(views), "posts": views}).encode()
+
+
+def hackernews_dump(payloads=PAYLOADS):
+    """A Hacker News search answer: a story per payload in its title."""
+    hits = []
+    created = int(dt.datetime(2022, 3, 1, 12, tzinfo=dt.UTC).timestamp())
+    for index, payload in stored(payloads):
+        object_id = str(39_000_000 + index)
+        hits.append(
+            {
+                "_tags": ["story", f"author_xss{index}", f"story_{object_id}"],
+                "author": f"xss{index}",
+                "created_at": "2022-03-01T12:00:00Z",
+                "created_at_i": created + index,
+                "num_comments": 1,
+                "objectID": object_id,
+                "points": 9,
+                "story_id": int(object_id),
+                "title": f"H{index:03d} {payload.one_line()}",
+                "url": _paper_url(index, payloads),
+            }
+        )
+    return json.dumps({"hits": hits, "hitsPerPage": len(hits), "nbHits": len(hits), "nbPages": 1, "page": 0}).encode()
+
+
+def oembed_answers(payloads=PAYLOADS):
+    """{post URL: the oEmbed answer} for the W posts: the payload is the raw HTML of the quote's paragraph."""
+    answers = {}
+    for index, payload in stored(payloads):
+        handle = f"xssw{index}"
+        url = f"https://twitter.com/{handle}/status/{_x_id(index, OEMBED_X_OFFSET)}"
+        answers[url] = {
+            "url": url,
+            "author_name": f"W{index:03d} {payload.one_line()}"[:NAME_MAX],
+            "author_url": f"https://twitter.com/{handle}",
+            "html": f'<blockquote class="twitter-tweet"><p lang="en" dir="ltr">W{index:03d} {payload.text}</p>'
+            f'&mdash; W (@{handle}) <a href="{url}?ref_src=twsrc%5Etfw">March 1, 2022</a></blockquote>\n',
+            "type": "rich",
+            "version": "1.0",
+            "provider_name": "Twitter",
+        }
+    return answers
+
+
+def _upload_dump(admin_client, name, data):
+    upload = io.BytesIO(data)
+    upload.name = name
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = admin_client.post(reverse("admin:papers_tweet_upload"), {"file": upload})
+    assert response.status_code == 302, _form_errors(response)
+
+
+@contextlib.contextmanager
+def oembed_server(payloads):
+    """A local oEmbed endpoint for the import's embed job: the W posts' answers, 404 (deleted) for the rest."""
+
+    def answer(request):
+        found = answers.get(request.args.get("url", ""))
+        if found is None:
+            return Response('{"error": "not found"}', status=404, content_type="application/json")
+        return Response(json.dumps(found), content_type="application/json")
+
+    answers = oembed_answers(payloads)
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request("/oembed").respond_with_handler(answer)
+    server.start()
+    try:
+        with override_settings(OEMBED_URL=server.url_for("/oembed")):
+            yield server
+    finally:
+        server.stop()
+
+
 def editor_markdown(chunk):
     """What an editor types: each payload at the start of its own paragraph, so it is raw block HTML."""
     return "".join(f"E{index:03d}\n\n{payload.text}\n\n" for index, payload in chunk)
@@ -303,6 +465,19 @@ def build_hostile_site(*, admin_client, tmp_dir, payloads=PAYLOADS, timings=None
         assert response.status_code == 302, _form_errors(response)
         site.editor_tags.append(Tag.objects.get(slug=f"editor-tag-{index}"))
     lap("editor")
+
+    # Posts from each platform, uploaded as dumps; the import's embed job fetches the new X posts'
+    # oEmbed, which the local server answers for the W posts.
+    with oembed_server(payloads):
+        _upload_dump(admin_client, "hostile-x.json", x_dump(payloads))
+        _upload_dump(admin_client, "hostile-bluesky.json", bluesky_dump(payloads))
+        _upload_dump(admin_client, "hostile-hackernews.json", hackernews_dump(payloads))
+        _upload_dump(
+            admin_client,
+            "hostile-x-oembed.json",
+            x_dump(payloads, mark="W", name_mark="W", offset=OEMBED_X_OFFSET, text=lambda index: f"(embed {index})"),
+        )
+    lap("posts")
 
     site.big_digest.refresh_from_db()
     site.atom_papers = list(Paper.objects.filter(arxiv_id__startswith="2203.1").order_by("arxiv_id"))

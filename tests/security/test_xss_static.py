@@ -17,7 +17,16 @@ from digests.models import DailyDigest, DigestEntry, MarkdownImport, Tag
 from digests.services.importing import DigestImportError, digest_import_text
 from papers.models import Author, Paper, Tweet
 from tests.security.checks import feed_problems, html_problems, json_problems, page_text
-from tests.security.hostile import BIG_SLUG, HOSTILE_CATEGORY, SEARCH_WORD, atom_id, chunks, stored, xml_stored
+from tests.security.hostile import (
+    BIG_SLUG,
+    CHUNK,
+    HOSTILE_CATEGORY,
+    SEARCH_WORD,
+    atom_id,
+    chunks,
+    stored,
+    xml_stored,
+)
 from tests.security.xss_payloads import LATEX_PAYLOADS, PAYLOADS
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +117,12 @@ def test_every_input_path_stored_its_payloads(hostile):
     assert DigestEntry.objects.filter(digest=site.big_digest, note__startswith="E").count() == len(chunks(kept))
     assert Tag.objects.filter(name__regex=r"^T\d{3} ").count() == len(kept)
     assert site.big_digest.intro.startswith("E000\n\n")
+    for source, mark, count in (("x", "X", 1), ("x", "W", 1), ("bluesky", "B", 1), ("hackernews", "H", 1)):
+        posts = Tweet.objects.filter(source=source, text__regex=rf"^{mark}\d{{3}} ")
+        if mark == "W":
+            posts = Tweet.objects.filter(source=source, text_html__regex=r"^W\d{3} ")
+        assert posts.count() == count * len(kept), mark
+    assert Tweet.objects.filter(papers__arxiv_id=atom_id(0)).count() >= 4 * CHUNK
     paper = Paper.objects.get(arxiv_id=atom_id(0))
     assert paper.title.startswith(f"A000 {PAYLOADS[0].text} A001 ") and paper.comment.startswith("A000 ")
 
@@ -143,6 +158,23 @@ def test_every_paper_page_shows_arxiv_metadata_harmlessly(hostile):
 
     assert problems == []
     assert missing_markers(texts, site.markers("A", xml=True) + site.markers("O", xml=True)) == []
+
+
+def test_posts_from_every_platform_and_their_embeds_show_harmlessly_on_paper_pages(hostile):
+    site, client = hostile
+    problems, texts = check_pages(client, [paper.get_absolute_url() for paper in site.atom_papers])
+
+    assert problems == []
+    # Plain text (X, Bluesky, Hacker News; authors' names) is escaped, so every marker shows.
+    assert missing_markers(texts, [m for mark in "XYBCH" for m in site.markers(mark)]) == []
+    # An embed's paragraph is HTML: the sanitizer keeps its text, except what an unclosed <script>,
+    # <style> or <!-- takes with it, as a browser would.
+    kept = " ".join(
+        page_text(sanitize_post_html(tweet.text_html)) for tweet in Tweet.objects.filter(text_html__startswith="W")
+    )
+    embedded = [marker for marker in site.markers("W") if marker in kept]
+    assert len(embedded) > 0.9 * len(site.markers("W"))
+    assert missing_markers(texts, embedded) == []
 
 
 def paged(client, url, *, limit=40):
@@ -296,6 +328,11 @@ def test_admin_lists_and_change_pages_escape_everything(hostile):
         *[reverse("admin:digests_digestentry_change", args=[entry.pk]) for entry in big_entries],
         *[reverse("admin:papers_paper_change", args=[p.pk]) for p in site.atom_papers[:3] + site.oai_papers[:3]],
         *[reverse("admin:papers_tweet_change", args=[tweet.pk]) for tweet in Tweet.objects.all()[:8]],
+        *[
+            reverse("admin:papers_tweet_change", args=[tweet.pk])
+            for source in ("x", "bluesky", "hackernews")
+            for tweet in Tweet.objects.filter(source=source, papers__isnull=False).order_by("-pk")[:4]
+        ],
         *[reverse("admin:digests_tag_change", args=[tag.pk]) for tag in site.editor_tags[:4]],
         *[
             reverse("admin:digests_markdownimport_change", args=[pk])
