@@ -15,6 +15,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from digests.services.building import current_listing_day, digests_build
 from digests.services.publishing import DigestStateError, digests_publish_due
 from digests.services.uploads import markdown_import_run
+from hotpapers_site.celery import retry_countdown_max, time_limits
 from papers.announcements import is_listing_day
 from papers.queueing import enqueue
 from papers.services.bulk import ConcurrentInsert
@@ -30,11 +31,10 @@ logger = logging.getLogger(__name__)
     # bug and fails at once; bad input is recorded on the import itself.
     autoretry_for=(OperationalError, InterfaceError, ConcurrentInsert),
     retry_backoff=5,
-    retry_backoff_max=300,
+    retry_backoff_max=retry_countdown_max(300),
     retry_jitter=True,
     max_retries=5,
-    soft_time_limit=5 * 60,
-    time_limit=6 * 60,
+    **time_limits(5 * 60, 6 * 60),
 )
 def import_markdown_post(import_id):
     """Import one uploaded Markdown post (a MarkdownImport row) into a digest."""
@@ -51,7 +51,7 @@ def queue_markdown_imports(*, import_ids):
         transaction.on_commit(partial(enqueue, import_markdown_post, import_id))
 
 
-@shared_task(name="digests.tasks.publish_due_digests", acks_late=True, soft_time_limit=50, time_limit=60)
+@shared_task(name="digests.tasks.publish_due_digests", acks_late=True, **time_limits(50, 60))
 def publish_due_digests():
     """Publish scheduled digests whose time has come (the beat schedule runs this every few minutes)."""
     return [digest.slug for digest in digests_publish_due()]
@@ -64,11 +64,10 @@ def publish_due_digests():
     # finds it and refreshes it). A refusal (a published digest, a weekend) is an answer, not a failure.
     autoretry_for=(OperationalError, InterfaceError, ConcurrentInsert),
     retry_backoff=5,
-    retry_backoff_max=300,
+    retry_backoff_max=retry_countdown_max(300),
     retry_jitter=True,
     max_retries=5,
-    soft_time_limit=5 * 60,
-    time_limit=6 * 60,
+    **time_limits(5 * 60, 6 * 60),
 )
 def build_daily_digest(day=None, size=None):
     """Build or refresh the draft digest of today's arXiv listing (New York time), or of `day` ("YYYY-MM-DD").

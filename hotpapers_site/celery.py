@@ -4,12 +4,28 @@ import os
 
 from celery import Celery
 from celery.signals import task_postrun, task_prerun
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotpapers_site.settings.local")
 
 app = Celery("hotpapers_site")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def time_limits(soft, hard):
+    """A task's soft_time_limit and time_limit, capped at HOTPAPERS_TASK_TIME_LIMIT_MAX (two thirds of the
+    broker's visibility timeout): a task still running when the broker hands it out again would run twice."""
+    cap = settings.HOTPAPERS_TASK_TIME_LIMIT_MAX
+    if hard <= cap:
+        return {"soft_time_limit": soft, "time_limit": hard}
+    return {"soft_time_limit": cap - max(1, cap // 15), "time_limit": cap}
+
+
+def retry_countdown_max(seconds):
+    """A retry's longest wait, capped at HOTPAPERS_RETRY_COUNTDOWN_MAX: a worker holds a task waiting for its
+    countdown unacknowledged, and the broker would hand one held past its visibility timeout to another."""
+    return min(seconds, settings.HOTPAPERS_RETRY_COUNTDOWN_MAX)
 
 
 # Every log line written while a task runs names the task and its id (TaskContextFilter, installed

@@ -6,6 +6,7 @@ papers.models imports this module (after Tweet, which the post runs name), so im
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .models import Tweet
 
@@ -14,7 +15,9 @@ class IngestRun(models.Model):
     """One ingestion job's record: what it asked for, what it changed, how it ended.
 
     Freshness monitoring reads these; an OAI harvest that failed keeps its last resumption
-    token here so the next run resumes from it.
+    token here so the next run resumes from it. A category window or harvest run by workers is one
+    task per response page (papers.tasks.ingest_arxiv_page): each records here its progress and a
+    heartbeat, so a run whose worker died is seen and marked failed (papers.services.stalled_runs).
     """
 
     class Kind(models.TextChoices):
@@ -50,7 +53,25 @@ class IngestRun(models.Model):
     failed = models.PositiveIntegerField(default=0, help_text="Requested ids arXiv did not return.")
     error = models.TextField(blank=True, help_text="Why the run failed, or which ids arXiv did not return.")
     resumption_token = models.CharField(
-        max_length=500, blank=True, help_text="OAI-PMH: the token of the next page not yet stored."
+        max_length=500,
+        blank=True,
+        help_text="The next page not yet stored: the OAI-PMH resumption token, or the API start offset; "
+        "empty once the last page is stored. A failed harvest resumes from it.",
+    )
+    total = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Results the source announced for the whole run, when it says."
+    )
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="The last sign of life of the worker running it (a page begun or stored). A run still "
+        "running with none for longer than the broker's visibility timeout lost its worker: it is marked failed.",
+    )
+    page_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the page being fetched now was begun; empty between pages."
+    )
+    restarts = models.PositiveIntegerField(
+        default=0,
+        help_text="Pages begun again because the worker fetching them died (the broker handed them to another).",
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -131,6 +152,11 @@ class PostCollectionRun(models.Model):
         help_text="The failed run this one continued.",
     )
     started_at = models.DateTimeField(auto_now_add=True, help_text="When the run began (or was queued).")
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When it began running. A run still running long after (beyond the broker's visibility "
+        "timeout) lost its worker: it is marked failed.",
+    )
     finished_at = models.DateTimeField(null=True, blank=True, help_text="When it ended; empty while it runs.")
     pages = models.PositiveIntegerField(default=0, help_text="Response pages (or lookup batches) stored.")
     created = models.PositiveIntegerField(default=0, help_text="Posts new to Hot Papers.")

@@ -16,6 +16,15 @@ inserts first (papers.services.upsert.RACING_CONSTRAINTS; the retry finds them s
 IntegrityError (a check or not-null violation, a unique key nobody races for) is a bug or bad data:
 the job fails at once with it.
 
+A category window or an OAI harvest is long (a 30,000-paper window is 60 pages of 500, three seconds
+apart at least), so workers never run one as a single task: ingest_arxiv_category and harvest_arxiv_oai
+start the run and queue its first page, and each ingest_arxiv_page stores one page and queues the next.
+Each task is far shorter than the broker's visibility timeout (settings: every time limit is capped at
+two thirds of it, every retry countdown at what is left), so a task whose worker is killed is handed to
+another worker after the timeout and repeats one page, and a live task is never handed out twice. A run
+whose chain of pages broke anyway is marked failed by fail_stalled_runs (papers.services.stalled_runs).
+Run eagerly (the embedded default), the entry tasks fetch every page in the caller's process instead.
+
 The social-post jobs (on the `social` queue) retry the same way on a platform being unavailable and on
 RateLimited (HTTP 429, or a rate-limit window the headers say is spent), which waits exactly until the
 platform's reset time. Bad input (a dump of an unknown shape, a refused token) is not retried: it is
@@ -28,11 +37,16 @@ import math
 from functools import partial
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError, transaction
 
+from hotpapers_site.celery import retry_countdown_max, time_limits
 from papers.queueing import enqueue
 from papers.services.arxiv_ingest import (
+    ingest_run_page,
+    ingest_run_start_category,
+    ingest_run_start_oai,
     papers_daily_windows,
     papers_harvest_oai,
     papers_ingest_category,
@@ -45,21 +59,36 @@ from papers.services.posts_links import posts_link_pending
 from papers.services.posts_oembed import tweets_fetch_oembed
 from papers.services.posts_refresh import posts_refresh_counters
 from papers.services.posts_runs import SOURCES
+from papers.services.stalled_runs import runs_fail_stalled
 from papers.sources.arxiv import ArxivUnavailable
 from papers.sources.posts import RateLimited, SourceUnavailable
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT = (ArxivUnavailable, OperationalError, ConcurrentInsert, ConnectionError)
+# A page that ran out of time (arXiv slow to answer) is tried again later, like arXiv being unavailable.
+PAGE_TRANSIENT = (*TRANSIENT, SoftTimeLimitExceeded)
 SOCIAL_TRANSIENT = (SourceUnavailable, OperationalError, ConcurrentInsert, ConnectionError)
-INGESTION = {"bind": True, "acks_late": True, "max_retries": 5, "soft_time_limit": 50 * 60, "time_limit": 55 * 60}
-SOCIAL = {"bind": True, "acks_late": True, "max_retries": 5, "soft_time_limit": 10 * 60, "time_limit": 11 * 60}
+
+
+INGESTION = {"bind": True, "acks_late": True, "max_retries": 5, **time_limits(50 * 60, 55 * 60)}
+# One response page: the wait for the politeness gate, the request with its own retries, the store.
+PAGE = {**INGESTION, **time_limits(9 * 60, 10 * 60)}
+SOCIAL = {"bind": True, "acks_late": True, "max_retries": 5, **time_limits(10 * 60, 11 * 60)}
 # Papers that posts link and that are not stored yet are fetched in jobs of this many ids.
 ARXIV_BATCH = 100
 
 
 def _countdown(task, exc):
-    """Exponential backoff, at least as late as the source's Retry-After; exactly the reset time after a 429."""
+    """Exponential backoff, at least as late as the source's Retry-After; exactly the reset time after a 429.
+
+    Never beyond HOTPAPERS_RETRY_COUNTDOWN_MAX: a retry waiting for its time is held unacknowledged by a
+    worker, and one held past the broker's visibility timeout would be handed to a second worker too.
+    """
+    return retry_countdown_max(_wanted_countdown(task, exc))
+
+
+def _wanted_countdown(task, exc):
     backoff = min(60 * 2**task.request.retries, 60 * 60)
     retry_after = getattr(exc, "retry_after", None)
     if isinstance(exc, RateLimited) and retry_after is not None:
@@ -95,21 +124,57 @@ def queue_ingest_arxiv_ids(*, ids, requested_by_id=None):
     transaction.on_commit(partial(enqueue, ingest_arxiv_ids, ids, requested_by_id))
 
 
+def _queue_page(task, run_id, cursor):
+    """Send the run's next page once the current transaction commits, to the queue this task came from."""
+    queue = (task.request.delivery_info or {}).get("routing_key")
+    transaction.on_commit(partial(ingest_arxiv_page.apply_async, (run_id, cursor), queue=queue))
+
+
 @shared_task(name="papers.tasks.ingest_arxiv_category", **INGESTION)
-def ingest_arxiv_category(self, category, since, until=None):
-    return _retry_transient(
-        self, lambda: papers_ingest_category(category=category, since=_date(since), until=_date(until)).pk
-    )
+def ingest_arxiv_category(self, category, since, until=None, page_size=500):
+    """A category window: the run begins here, its pages are ingest_arxiv_page tasks (all here when eager)."""
+    window = {"category": category, "since": _date(since), "until": _date(until), "page_size": page_size}
+    if self.request.is_eager:
+        return _retry_transient(self, lambda: papers_ingest_category(**window).pk)
+    run = _retry_transient(self, lambda: ingest_run_start_category(**window))
+    _queue_page(self, run.pk, run.resumption_token)
+    return run.pk
 
 
 @shared_task(name="papers.tasks.harvest_arxiv_oai", **INGESTION)
 def harvest_arxiv_oai(self, set_spec, since, until=None):
-    return _retry_transient(
-        self, lambda: papers_harvest_oai(set_spec=set_spec, since=_date(since), until=_date(until)).pk
+    """An OAI-PMH harvest: the run begins here, its pages are ingest_arxiv_page tasks (all here when eager)."""
+    harvest = {"set_spec": set_spec, "since": _date(since), "until": _date(until)}
+    if self.request.is_eager:
+        return _retry_transient(self, lambda: papers_harvest_oai(**harvest).pk)
+    run = _retry_transient(self, lambda: ingest_run_start_oai(**harvest))
+    _queue_page(self, run.pk, run.resumption_token)
+    return run.pk
+
+
+@shared_task(name="papers.tasks.ingest_arxiv_page", **PAGE)
+def ingest_arxiv_page(self, run_id, cursor):
+    """One response page of a running run (its API start offset or OAI resumption token), then the next."""
+
+    def retrying(exc):
+        return isinstance(exc, PAGE_TRANSIENT) and not self.request.is_eager and self.request.retries < self.max_retries
+
+    step = _retry_transient(
+        self, lambda: ingest_run_page(run_id=run_id, cursor=cursor, will_retry=retrying), transient=PAGE_TRANSIENT
     )
+    if step.next_cursor is not None:
+        _queue_page(self, run_id, step.next_cursor)
+    return run_id
 
 
-@shared_task(name="papers.tasks.ingest_daily_categories", acks_late=True, soft_time_limit=50, time_limit=60)
+@shared_task(name="papers.tasks.fail_stalled_runs", acks_late=True, **time_limits(50, 60))
+def fail_stalled_runs():
+    """Mark failed the runs still "running" whose worker died (the periodic sweep)."""
+    stalled = runs_fail_stalled()
+    return {"ingest": stalled.ingest, "posts": stalled.posts}
+
+
+@shared_task(name="papers.tasks.ingest_daily_categories", acks_late=True, **time_limits(50, 60))
 def ingest_daily_categories():
     """Fan out one category-window job per configured category (the beat schedule calls this)."""
     windows = papers_daily_windows(codes=settings.HOTPAPERS_ARXIV_CATEGORIES)
@@ -159,7 +224,7 @@ def collect_hackernews_posts(self, query=None, since=None):
     return _collect(self, "hackernews", query, since)
 
 
-@shared_task(name="papers.tasks.refresh_post_counters", **{**SOCIAL, "soft_time_limit": 20 * 60, "time_limit": 22 * 60})
+@shared_task(name="papers.tasks.refresh_post_counters", **{**SOCIAL, **time_limits(20 * 60, 22 * 60)})
 def refresh_post_counters(self, source=None):
     """Refresh recent posts' counters. Without a source (the hourly schedule): one job per platform, and
     posts still waiting for arXiv have their papers asked for again."""
@@ -172,7 +237,7 @@ def refresh_post_counters(self, source=None):
     return [run.pk for run in runs]
 
 
-@shared_task(name="papers.tasks.fetch_tweet_oembeds", **{**SOCIAL, "soft_time_limit": 5 * 60, "time_limit": 6 * 60})
+@shared_task(name="papers.tasks.fetch_tweet_oembeds", **{**SOCIAL, **time_limits(5 * 60, 6 * 60)})
 def fetch_tweet_oembeds(self, tweet_ids=None):
     """Fetch the embed HTML of X posts that have none yet (these, or any)."""
     return _retry_transient(self, lambda: tweets_fetch_oembed(tweet_ids=tweet_ids).pk, transient=SOCIAL_TRANSIENT)

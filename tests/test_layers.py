@@ -16,7 +16,9 @@ REGISTERED_TASKS = {
     "papers.tasks.ingest_arxiv_ids",
     "papers.tasks.ingest_arxiv_category",
     "papers.tasks.harvest_arxiv_oai",
+    "papers.tasks.ingest_arxiv_page",
     "papers.tasks.ingest_daily_categories",
+    "papers.tasks.fail_stalled_runs",
     "papers.tasks.collect_x_posts",
     "papers.tasks.collect_bluesky_posts",
     "papers.tasks.collect_hackernews_posts",
@@ -33,6 +35,19 @@ def test_the_registered_task_names_are_the_ones_beat_schedules_store():
     app.autodiscover_tasks(force=True)
 
     assert {name for name in app.tasks if not name.startswith("celery.")} == REGISTERED_TASKS
+
+
+def test_every_task_ends_well_within_the_brokers_visibility_timeout():
+    """A task still running when the broker hands it out again (visibility timeout) would run twice."""
+    app.autodiscover_tasks(force=True)
+    cap = settings.HOTPAPERS_TASK_TIME_LIMIT_MAX
+    assert cap < settings.CELERY_BROKER_VISIBILITY_TIMEOUT
+    for name in REGISTERED_TASKS:
+        task = app.tasks[name]
+        hard = task.time_limit or app.conf.task_time_limit
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        assert 0 < soft < hard <= cap, name
+    assert app.amqp.router.route({}, "papers.tasks.ingest_arxiv_page")["queue"].name == "ingest"
 
 
 def _imported_modules(path):

@@ -157,8 +157,38 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = 15 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
+# The broker redelivers a task its worker has not acknowledged within CELERY_BROKER_VISIBILITY_TIMEOUT
+# seconds (tasks are acknowledged when they end: acks_late), which is how a job whose worker was killed
+# gets done. So every task must end well within it, or a live one would be delivered twice: no task may
+# run longer than two thirds of it (HOTPAPERS_TASK_TIME_LIMIT_MAX, a cap on every task's time_limit), and
+# a retry waits at most what is left (HOTPAPERS_RETRY_COUNTDOWN_MAX: a task waiting for its countdown is
+# already held, unacknowledged, by a worker). Long jobs are split to fit: arXiv ingestion is one task per
+# response page. A run still "running" whose worker shows no sign of life for HOTPAPERS_RUN_STALLED_AFTER
+# seconds (the timeout plus a margin) has lost its worker: papers.tasks.fail_stalled_runs marks it failed.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=60 * 60)
+# One arXiv request's socket timeout; the arXiv politeness gate's hold (papers/throttle.py) is tied to it.
+ARXIV_REQUEST_TIMEOUT = env.float("ARXIV_REQUEST_TIMEOUT", default=30.0)
+
+
+def _soft_limit(hard):
+    return hard - max(1, hard // 15)
+
+
+HOTPAPERS_TASK_TIME_LIMIT_MAX = CELERY_BROKER_VISIBILITY_TIMEOUT * 2 // 3
+HOTPAPERS_RETRY_COUNTDOWN_MAX = max(
+    1, CELERY_BROKER_VISIBILITY_TIMEOUT - HOTPAPERS_TASK_TIME_LIMIT_MAX - max(1, CELERY_BROKER_VISIBILITY_TIMEOUT // 20)
+)
+HOTPAPERS_RUN_STALLED_AFTER = CELERY_BROKER_VISIBILITY_TIMEOUT + max(60, CELERY_BROKER_VISIBILITY_TIMEOUT // 4)
+CELERY_TASK_TIME_LIMIT = min(15 * 60, HOTPAPERS_TASK_TIME_LIMIT_MAX)
+CELERY_TASK_SOFT_TIME_LIMIT = _soft_limit(CELERY_TASK_TIME_LIMIT)
+if _soft_limit(HOTPAPERS_TASK_TIME_LIMIT_MAX) <= ARXIV_REQUEST_TIMEOUT:
+    _shortest = next(t for t in range(1, 10**6) if _soft_limit(t * 2 // 3) > ARXIV_REQUEST_TIMEOUT)
+    raise ImproperlyConfigured(
+        f"CELERY_BROKER_VISIBILITY_TIMEOUT={CELERY_BROKER_VISIBILITY_TIMEOUT} is too short: every task must end "
+        f"within two thirds of it ({HOTPAPERS_TASK_TIME_LIMIT_MAX} s), which leaves no room for one arXiv request "
+        f"(ARXIV_REQUEST_TIMEOUT={ARXIV_REQUEST_TIMEOUT:g} s). Set it to at least {_shortest} seconds, "
+        "or lower ARXIV_REQUEST_TIMEOUT."
+    )
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     # Social posts on their own queue (a task's own name wins over the wildcard).
@@ -186,6 +216,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,  # above kombu's 1 s BRPOP wait, so idle workers never time out
     "health_check_interval": 10,
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # Workers look for overdue unacknowledged tasks this often (kombu's default, every ~100 s, would
+    # dwarf a short timeout): a task whose worker died is redelivered soon after the timeout.
+    "unacked_restore_interval": max(1, min(10, CELERY_BROKER_VISIBILITY_TIMEOUT // 6)),
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 # Tasks running when the connection drops are given up (and redelivered: acks_late, all idempotent).

@@ -51,7 +51,7 @@ def posts_import_dump_run(*, run_id):
     twice, or again after a crash, stores the file once.
     """
     updated = PostCollectionRun.objects.filter(pk=run_id).exclude(status=Status.SUCCEEDED)
-    updated.update(status=Status.RUNNING, error="", finished_at=None)
+    updated.update(status=Status.RUNNING, error="", finished_at=None, heartbeat_at=timezone.now())
     try:
         with transaction.atomic():
             run = PostCollectionRun.objects.select_for_update().get(pk=run_id)
