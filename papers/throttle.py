@@ -15,17 +15,13 @@ return 0
 """
 
 
-# A hold outlives its request's timeout by this much: time to read and parse what came just in time.
-HOLD_MARGIN = 5.0
-
-
 class RedisThrottle:
     """A gate in Redis shared by every worker: one request in flight, and min_interval between them.
 
     wait() takes the key with SET NX (atomic, so one worker gets through however many ask) and
     holds it for the request; release() lets it expire min_interval later. If a worker dies
-    mid-request (SIGKILL, OOM) nobody releases it: the hold runs out by itself `hold` seconds after
-    it was taken, request_timeout + HOLD_MARGIN, the longest a live request can keep it.
+    mid-request (SIGKILL, OOM) nobody releases it: the key expires by itself request_timeout +
+    min_interval after it was taken, when a live request would have timed out and released it.
     """
 
     def __init__(
@@ -40,7 +36,7 @@ class RedisThrottle:
     ):
         self.client = redis.Redis.from_url(redis_url)
         self.min_interval = min_interval
-        self.hold = request_timeout + HOLD_MARGIN if hold is None else hold
+        self.hold = request_timeout if hold is None else hold
         self.key = key
         self.sleep = sleep
         self._token = None

@@ -125,3 +125,27 @@ def build_api_feed(
         out.append("  </entry>\n")
     out.append("</feed>\n")
     return "".join(out).encode("utf-8")
+
+
+def numbered_papers(count: int, *, yymm: str = "2101", categories: tuple[str, ...] = ("cs.LG",)) -> list[CorpusPaper]:
+    """``count`` small distinct papers, ``{yymm}.00000`` upwards: a feed of any size with every id unique."""
+    return [
+        CorpusPaper(
+            arxiv_id=f"{yymm}.{number:05d}",
+            title=f"Paper {number}",
+            authors=[f"Author {number}", f"Coauthor {number % 97}"],
+            categories=list(categories),
+            abstract=f"The abstract of paper {number}.",
+        )
+        for number in range(count)
+    ]
+
+
+def api_search_page(papers: list[CorpusPaper], *, start: int, max_results: int) -> bytes:
+    """The API's answer to a search whose results are ``papers``, at ``start`` (opensearch paging)."""
+    page = papers[start : start + max_results]
+    if not page:
+        return (
+            build_api_feed(papers[:1], entries=1, start=start, total=len(papers)).split(b"  <entry>")[0] + b"</feed>\n"
+        )
+    return build_api_feed(page, entries=len(page), start=start, total=len(papers))

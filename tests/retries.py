@@ -1,5 +1,6 @@
 """Running a task as a worker would (not eagerly), so that its retries reach the real broker."""
 
+import base64
 import contextlib
 import json
 import uuid
@@ -42,3 +43,18 @@ def queued_messages(queue):
     """The messages waiting in `queue`, decoded (kombu's Redis transport: JSON with headers and body)."""
     with redis.Redis.from_url(app.conf.broker_url) as client:
         return [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+
+
+def message_args(message):
+    """The positional arguments a queued task message carries (Celery protocol 2: [args, kwargs, embed])."""
+    body = message["body"]
+    if message["properties"].get("body_encoding") == "base64":
+        body = base64.b64decode(body)
+    return json.loads(body)[0]
+
+
+def take_message(queue):
+    """The oldest message waiting in `queue`, removed from it; None when the queue is empty."""
+    with redis.Redis.from_url(app.conf.broker_url) as client:
+        raw = client.rpop(queue)  # kombu pushes new messages on the left
+    return json.loads(raw) if raw is not None else None

@@ -201,3 +201,59 @@ print("embedded ok")
     result = manage("shell", "-c", checks, env=env)
 
     assert "embedded ok" in result.stdout
+
+
+# The broker's visibility timeout (a worker killed mid-job).
+
+
+def celery_limits(**variables):
+    """The broker options and task limits the local settings and the Celery app derive from `variables`."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s;"
+        "from hotpapers_site.celery import app; from papers.tasks import ingest_arxiv_page as page;"
+        "print(json.dumps({'VISIBILITY': app.conf.broker_transport_options['visibility_timeout'],"
+        "'RESTORE': app.conf.broker_transport_options['unacked_restore_interval'],"
+        "'LIMIT': s.CELERY_TASK_TIME_LIMIT, 'SOFT': s.CELERY_TASK_SOFT_TIME_LIMIT,"
+        "'MAX': s.HOTPAPERS_TASK_TIME_LIMIT_MAX, 'COUNTDOWN': s.HOTPAPERS_RETRY_COUNTDOWN_MAX,"
+        "'STALLED': s.HOTPAPERS_RUN_STALLED_AFTER, 'PAGE': [page.soft_time_limit, page.time_limit]}))"
+    )
+    return run(["-c", code], clean_env(DJANGO_SETTINGS_MODULE="hotpapers_site.settings.local", **variables))
+
+
+def test_the_visibility_timeout_is_an_hour_unless_set_and_every_limit_fits_inside_it():
+    default = json.loads(celery_limits().stdout)
+    assert default == {
+        "VISIBILITY": 3600,
+        "RESTORE": 10,
+        "LIMIT": 900,
+        "SOFT": 840,
+        "MAX": 2400,
+        "COUNTDOWN": 1020,
+        "STALLED": 4500,
+        "PAGE": [540, 600],
+    }
+
+    short = json.loads(celery_limits(CELERY_BROKER_VISIBILITY_TIMEOUT="60").stdout)
+    assert short == {
+        "VISIBILITY": 60,
+        "RESTORE": 10,
+        "LIMIT": 40,
+        "SOFT": 38,
+        "MAX": 40,
+        "COUNTDOWN": 17,
+        "STALLED": 120,
+        "PAGE": [38, 40],
+    }
+    assert short["MAX"] + short["COUNTDOWN"] < short["VISIBILITY"] < short["STALLED"]
+
+
+def test_a_visibility_timeout_too_short_for_one_arxiv_request_is_refused_at_start():
+    result = celery_limits(CELERY_BROKER_VISIBILITY_TIMEOUT="45")
+
+    assert result.returncode != 0
+    assert (
+        "ImproperlyConfigured: CELERY_BROKER_VISIBILITY_TIMEOUT=45 is too short: every task must end within two "
+        "thirds of it (30 s), which leaves no room for one arXiv request (ARXIV_REQUEST_TIMEOUT=30 s). Set it to "
+        "at least 50 seconds, or lower ARXIV_REQUEST_TIMEOUT."
+    ) in result.stderr
+    assert celery_limits(CELERY_BROKER_VISIBILITY_TIMEOUT="45", ARXIV_REQUEST_TIMEOUT="20").returncode == 0

@@ -67,3 +67,26 @@ def test_a_release_after_the_hold_ran_out_does_not_cut_another_workers_hold(key)
     second.wait()  # first's hold expired: second holds the key now
     first.release()
     assert redis.Redis.from_url(settings.REDIS_URL).pttl(key) > 5000
+
+
+def test_a_holder_that_dies_mid_request_blocks_the_others_no_longer_than_its_request_timeout(key):
+    timeout, interval = 0.6, 0.1
+    dead = RedisThrottle(redis_url=settings.REDIS_URL, min_interval=interval, request_timeout=timeout, key=key)
+    waiter = RedisThrottle(redis_url=settings.REDIS_URL, min_interval=interval, request_timeout=timeout, key=key)
+    dead.wait()  # ... and its process is SIGKILLed: nobody releases the gate
+    taken = time.monotonic()
+
+    waiter.wait()
+
+    waited = time.monotonic() - taken
+    assert timeout <= waited + 0.01 and waited <= timeout + interval + 0.15, waited
+    waiter.release()
+
+
+def test_the_sites_gate_is_held_for_one_request_timeout(settings):
+    from papers.services.arxiv_ingest import arxiv_client
+
+    settings.ARXIV_MIN_INTERVAL, settings.ARXIV_REQUEST_TIMEOUT = 3.0, 12.0
+    client = arxiv_client()
+    assert isinstance(client.throttle, RedisThrottle) and client.throttle.hold == 12.0
+    assert client.timeout == 12.0
