@@ -72,10 +72,15 @@ def wait_until_ready(proc, hostname, log_path):
 
 
 @contextlib.contextmanager
-def running_worker(log_path, *, env=None, monkeypatch):
-    """Start a worker, wait for it to answer a ping, yield its queue; stop it and clean up after."""
+def running_worker(log_path, *, env=None, monkeypatch, queue=None):
+    """Start a worker, wait for it to answer a ping, yield its queue; stop it and clean up after.
+
+    With `queue`, the worker serves that queue and leaves it as it is at the end (several workers in
+    turn, as when one is killed and another takes over): the caller forgets it.
+    """
     token = uuid.uuid4().hex[:12]
-    queue, hostname = f"test-{token}", f"test-{token}@localhost"
+    owned = queue is None
+    queue, hostname = queue or f"test-{token}", f"test-{token}@localhost"
     command = [sys.executable, "-m", "celery", "-A", "hotpapers_site", "worker", "-Q", queue, "-n", hostname]
     command += ["--pool=solo", "--concurrency=1", "-l", "INFO", "--without-gossip", "--without-mingle"]
     with open(log_path, "wb") as log:
@@ -93,7 +98,8 @@ def running_worker(log_path, *, env=None, monkeypatch):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-            forget_queue(queue)
+            if owned:
+                forget_queue(queue)
 
 
 def wait_for(condition, *, proc, log_path, timeout=60, what="the job"):
