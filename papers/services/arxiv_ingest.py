@@ -298,8 +298,9 @@ def ingest_run_page(*, run_id, cursor, client=None, will_retry=lambda exc: False
         page, next_cursor, total = _fetch_page(run, cursor, client or arxiv_client())
         with transaction.atomic():
             locked = IngestRun.objects.select_for_update().get(pk=run_id)
-            if locked.status != IngestRun.Status.RUNNING:  # marked failed meanwhile: the next run gets the page
-                logger.warning("ingest run %s ended while its page was fetched: page not stored", run_id)
+            if locked.status != IngestRun.Status.RUNNING or locked.resumption_token != cursor:
+                # Marked failed meanwhile (the next run gets the page), or stored by another call: counted once.
+                logger.warning("ingest run %s moved on while page %r was fetched: not stored again", run_id, cursor)
                 return PageStep(run=locked, next_cursor=None)
             run = locked
             if page is not None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from werkzeug import Request, Response
 
 from papers.models import IngestRun, Paper
-from papers.services.arxiv_ingest import ingest_run_page, ingest_run_start_category
+from papers.services.arxiv_ingest import arxiv_client, ingest_run_page, ingest_run_start_category
 from papers.tasks import harvest_arxiv_oai, ingest_arxiv_category, ingest_arxiv_page
 from tests.arxiv_feeds import api_search_page, numbered_papers
 from tests.conftest import FIXTURES_DIR
@@ -187,3 +187,24 @@ def test_an_oai_harvest_is_one_task_per_resumption_token(arxiv, queue):
     run = IngestRun.objects.get(pk=run_id)
     assert (run.status, run.pages, run.resumption_token) == (IngestRun.Status.SUCCEEDED, 3, "")
     assert arxiv.log[1][0].args["resumptionToken"] == "6960524|3"
+
+
+def test_a_page_another_call_stored_while_this_one_fetched_it_is_counted_once(arxiv):
+    arxiv.expect_request("/api/query").respond_with_handler(serve_search)
+    run = ingest_run_start_category(
+        category="cs.LG", since=dt.date(2021, 1, 1), until=dt.date(2021, 1, 31), page_size=10
+    )
+    client = arxiv_client()
+    search = client.search
+
+    def search_while_another_call_stores_the_page(*args, **kwargs):
+        IngestRun.objects.filter(pk=run.pk).update(resumption_token="10", pages=1, created=10)
+        return search(*args, **kwargs)
+
+    client.search = search_while_another_call_stores_the_page
+
+    assert ingest_run_page(run_id=run.pk, cursor="0", client=client).next_cursor is None
+
+    run.refresh_from_db()
+    assert (run.pages, run.created, run.resumption_token, run.status) == (1, 10, "10", IngestRun.Status.RUNNING)
+    assert not Paper.objects.exists()  # this call's copy of the page was not stored
