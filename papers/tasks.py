@@ -69,8 +69,6 @@ TRANSIENT = (ArxivUnavailable, OperationalError, ConcurrentInsert, ConnectionErr
 # A page that ran out of time (arXiv slow to answer) is tried again later, like arXiv being unavailable.
 PAGE_TRANSIENT = (*TRANSIENT, SoftTimeLimitExceeded)
 SOCIAL_TRANSIENT = (SourceUnavailable, OperationalError, ConcurrentInsert, ConnectionError)
-
-
 INGESTION = {"bind": True, "acks_late": True, "max_retries": 5, **time_limits(50 * 60, 55 * 60)}
 # One response page: the wait for the politeness gate, the request with its own retries, the store.
 PAGE = {**INGESTION, **time_limits(9 * 60, 10 * 60)}
