@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from digests.models import DailyDigest, DigestEntryQuerySet
 from papers.page_cache import page_cache_bump
@@ -40,7 +41,10 @@ def digests_publish_due(*, now=None):
             digest.status = DailyDigest.Status.PUBLISHED
             digest.published_at = digest.publish_at  # the time it was promised for, however late the job ran
             digest.modified_at = now
-        DailyDigest.objects.bulk_update(due, ["status", "published_at", "modified_at"])
+        # A history row each, as an editor's publish from the desk has: the history says the schedule did it.
+        bulk_update_with_history(
+            due, DailyDigest, ["status", "published_at", "modified_at"], default_change_reason="Published on schedule"
+        )
         if due:
             page_cache_bump()
     for digest in due:
@@ -66,7 +70,7 @@ def digests_publish_now(*, digests, now=None):
             digest.status = DailyDigest.Status.PUBLISHED
             digest.published_at = now
             digest.modified_at = now
-        DailyDigest.objects.bulk_update(changed, ["status", "published_at", "modified_at"])
+        DailyDigest.objects.bulk_update(changed, ["status", "published_at", "modified_at"])  # the desk records who
         if changed:
             page_cache_bump()
     return changed

@@ -55,6 +55,14 @@ def test_scheduled_digests_go_live_at_their_promised_time_and_only_then():
     assert (due.status, due.published_at) == (DailyDigest.Status.PUBLISHED, NOON - dt.timedelta(minutes=3))
     assert later.status == DailyDigest.Status.SCHEDULED and a_draft.status == DailyDigest.Status.DRAFT
     assert due in DailyDigest.objects.published(now=NOON)
+    # The schedule's publish is in the digest's history, as an editor's is.
+    latest = due.history.first()
+    assert (latest.status, latest.history_user, latest.history_change_reason) == (
+        DailyDigest.Status.PUBLISHED,
+        None,
+        "Published on schedule",
+    )
+    assert later.history.first().status == DailyDigest.Status.SCHEDULED
 
 
 def test_a_due_scheduled_digest_is_public_before_beat_records_it(client):
