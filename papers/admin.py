@@ -61,9 +61,10 @@ class AuthorAdmin(EditorAdmin):
         return obj.paper_count
 
 
-# A paper's authors are edited on its page up to this many. Each row posts four fields, and Django
-# refuses a form of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1,000): a paper of 250 authors could
-# not be saved at all. Beyond it the page lists them read-only, linking to the paper's authorships.
+# A paper's authors are edited on its page up to this many. Each row posts four fields, and a form of
+# thousands of rows is slow to post and to use (Django's default DATA_UPLOAD_MAX_NUMBER_FIELDS of 1,000
+# once refused a paper of 250 authors outright). Beyond it the page lists them read-only, linking to
+# the paper's authorships.
 AUTHORS_EDITED_INLINE_MAX = 100
 
 

@@ -89,6 +89,9 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A digest change form is about four fields per entry: Django's default cap of 1,000 fields would refuse
+# saving a digest of 250 papers. Large forms are staff-only (the public site has no POST form).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # Logins are rate-limited by django-axes: after AXES_FAILURE_LIMIT wrong passwords for one username
 # from one address, that pair is locked out for AXES_COOLOFF_MINUTES (429 and a page that says so),

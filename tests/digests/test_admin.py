@@ -256,3 +256,19 @@ def test_the_entry_form_costs_the_same_for_any_number_of_posts(admin_client, dja
 
     embedded = entry.entry_tweets.select_related("tweet").get(position=1)
     assert f'<option value="{embedded.tweet_id}" selected>{embedded.tweet}</option>' in content
+
+
+def test_a_digest_of_260_entries_saves_in_its_change_form(admin_client):
+    """Each entry is several form fields: Django's default cap of 1,000 fields refused this with a 400."""
+    digest = DailyDigestFactory(draft=True)
+    for position in range(1, 261):
+        DigestEntryFactory(digest=digest, position=position)
+    data = form_data(admin_client.get(change_page(digest)))
+    assert len(data) > 1000
+    data["intro"] = "Many papers today."
+
+    response = admin_client.post(change_page(digest), data)
+
+    assert response.status_code == 302, response.content[:500]
+    digest.refresh_from_db()
+    assert digest.intro == "Many papers today." and digest.entries.count() == 260
