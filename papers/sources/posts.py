@@ -19,11 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from .pickling import PicklableError
+
 SOURCES = ("x", "bluesky", "hackernews")
 
 
-class SocialSourceError(Exception):
-    """Base class of everything the social sources raise."""
+class SocialSourceError(PicklableError):
+    """Base class of everything the social sources raise (picklable: Celery retries carry them as they are)."""
 
 
 class SourceUnavailable(SocialSourceError):

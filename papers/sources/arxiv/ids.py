@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..pickling import PicklableError
+
 # The grammar, as regex fragments without capturing groups so that any pattern can embed them: the URL
 # converter (papers/urls.py), the Markdown parser (digests/postformat), the link finder (sources/links.py)
 # and the normaliser below are all built from these, so they cannot drift apart. Shapes only: whether the
@@ -48,7 +50,7 @@ _PREFIX = re.compile(r"arxiv:\s*", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s,]+")
 
 
-class InvalidArxivId(ValueError):
+class InvalidArxivId(PicklableError, ValueError):
     """One or more strings are not arXiv ids; ``invalid`` lists every one of them, in input order."""
 
     def __init__(self, invalid: list[str]):

@@ -4,9 +4,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ..pickling import PicklableError
 
-class ArxivError(Exception):
-    """Base class of everything this package raises about arXiv."""
+
+class ArxivError(PicklableError):
+    """Base class of everything this package raises about arXiv (picklable: Celery retries carry them as they are)."""
 
 
 class ArxivParseError(ArxivError):
