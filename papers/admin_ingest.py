@@ -37,7 +37,7 @@ class ArxivIdsForm(forms.Form):
 class IngestRunAdmin(ToolPageAdmin):
     """Ingestion jobs write these records; editors read them, and start new runs from here."""
 
-    list_display = ["started_at", "kind", "status", "summary", "pages", "finished_at"]
+    list_display = ["started_at", "kind", "status", "summary", "pages", "failed_requests", "finished_at"]
     list_filter = ["kind", "status", ("started_at", admin.DateFieldListFilter)]
     date_hierarchy = "started_at"
     search_fields = ["error", "resumption_token"]
@@ -57,6 +57,10 @@ class IngestRunAdmin(ToolPageAdmin):
     @admin.display(description="created / updated / unchanged / failed")
     def summary(self, obj):
         return f"{obj.created} / {obj.updated} / {obj.unchanged} / {obj.failed}"
+
+    @admin.display(description="failed requests (retried)")
+    def failed_requests(self, obj):
+        return obj.retries_summary or "-"
 
     def tool_page_view(self, request):
         form = ArxivIdsForm(request.POST or None)

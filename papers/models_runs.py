@@ -10,6 +10,17 @@ from django.utils import timezone
 
 from .models import Tweet
 
+RETRIES_HELP = (
+    "Requests that failed during the run, by kind (HTTP 503, timeout, HTTP 429, ...): each was tried again, by "
+    "the client or by the next run of the job."
+)
+
+
+def retries_text(retries):
+    """A run's failed requests as people read them: "3 × HTTP 503, 2 × timeout" (most first), "" for none."""
+    counted = sorted((retries or {}).items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{count} × {kind}" for kind, count in counted if count)
+
 
 class IngestRun(models.Model):
     """One ingestion job's record: what it asked for, what it changed, how it ended.
@@ -51,6 +62,7 @@ class IngestRun(models.Model):
     updated = models.PositiveIntegerField(default=0, help_text="Papers replaced by a newer arXiv version.")
     unchanged = models.PositiveIntegerField(default=0, help_text="Papers already stored at this version or newer.")
     failed = models.PositiveIntegerField(default=0, help_text="Requested ids arXiv did not return.")
+    retries = models.JSONField(default=dict, blank=True, help_text=RETRIES_HELP)
     error = models.TextField(blank=True, help_text="Why the run failed, or which ids arXiv did not return.")
     resumption_token = models.CharField(
         max_length=500,
@@ -91,6 +103,10 @@ class IngestRun(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def retries_summary(self):
+        return retries_text(self.retries)
 
 
 class PostCollectionRun(models.Model):
@@ -172,6 +188,7 @@ class PostCollectionRun(models.Model):
     missing_arxiv_ids = models.JSONField(
         default=list, blank=True, help_text="arXiv ids the posts link that were not papers here: queued for arXiv."
     )
+    retries = models.JSONField(default=dict, blank=True, help_text=RETRIES_HELP)
     error = models.TextField(blank=True, help_text="Why the run failed or was skipped.")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -193,6 +210,10 @@ class PostCollectionRun(models.Model):
     def __str__(self):
         what = self.get_source_display() or "Posts"
         return f"{what} {self.get_kind_display().lower()} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def retries_summary(self):
+        return retries_text(self.retries)
 
 
 class PostDump(models.Model):

@@ -257,6 +257,9 @@ HOTPAPERS_POSTS_LOOKBACK_DAYS = env.int("HOTPAPERS_POSTS_LOOKBACK_DAYS", default
 HOTPAPERS_REFRESH_MAX_AGE_DAYS = env.int("HOTPAPERS_REFRESH_MAX_AGE_DAYS", default=7)
 # Retries of one request to a social platform (5xx, timeouts; never a 429) before its job retries later.
 SOCIAL_MAX_RETRIES = env.int("SOCIAL_MAX_RETRIES", default=3)
+# Seconds one request waits for an answer, and the first retry's delay (doubled each retry).
+SOCIAL_TIMEOUT = env.float("SOCIAL_TIMEOUT", default=20.0)
+SOCIAL_RETRY_BACKOFF = env.float("SOCIAL_RETRY_BACKOFF", default=2.0)
 
 # /healthz: hours after which a periodic job without a success makes it answer 503, per job name
 # (papers/services/freshness.py lists the jobs and their defaults), e.g. "ingest_arxiv=30".

@@ -33,6 +33,9 @@ X_API_URL = env("X_API_URL", default=f"{_NOWHERE}/x/2")
 BLUESKY_API_URL = env("BLUESKY_API_URL", default=f"{_NOWHERE}/bluesky/xrpc")
 OEMBED_URL = env("OEMBED_URL", default=f"{_NOWHERE}/oembed")
 HN_API_URL = env("HN_API_URL", default=f"{_NOWHERE}/hackernews/api/v1")
+# A request to a platform that hangs costs a test a second at most, and a retry waits a blink.
+SOCIAL_TIMEOUT = env.float("SOCIAL_TIMEOUT", default=1.0)
+SOCIAL_RETRY_BACKOFF = env.float("SOCIAL_RETRY_BACKOFF", default=0.01)
 # Tests see what they wrote; tests/test_page_cache.py turns the page cache on for itself.
 HOTPAPERS_PAGE_CACHE = False
 

@@ -15,6 +15,7 @@ papers_harvest_oai run all the pages in the calling process (the command, eager 
 import contextlib
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -114,18 +115,34 @@ def _record_failure(run, exc):
 
 
 @contextlib.contextmanager
-def _recorded_run(*, kind, parameters, requested_by_id=None):
-    """An IngestRun that ends as succeeded, or as failed with the error, whatever happens inside."""
+def _recorded_run(*, kind, parameters, requested_by_id=None, client=None):
+    """An IngestRun that ends as succeeded, or as failed with the error, whatever happens inside.
+
+    With the `client` it asks arXiv with, the run records the requests that failed meanwhile, by kind.
+    """
     run = _start_run(kind=kind, parameters=parameters, requested_by_id=requested_by_id)
+    before = _problems(client)
     try:
         yield run
     except BaseException as exc:
+        _add_retries(run, client, before)
         _record_failure(run, exc)
         raise
+    _add_retries(run, client, before)
     run.status = IngestRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()
     _log_success(run)
+
+
+def _problems(client):
+    return Counter(getattr(client, "problems", ()))
+
+
+def _add_retries(run, client, before):
+    """Add the requests `client` saw fail since `before` to the run's record of them (the caller saves)."""
+    failed = Counter(run.retries) + (_problems(client) - before)
+    run.retries = dict(sorted(failed.items()))
 
 
 def _log_success(run):
@@ -153,6 +170,7 @@ def _log_fields(run):
         "papers_updated": run.updated,
         "papers_unchanged": run.unchanged,
         "papers_missing": run.failed,
+        "retries": run.retries,
     }
 
 
@@ -189,7 +207,9 @@ def papers_ingest_ids(*, ids, requested_by_id=None, client=None, progress=None):
     client = client or arxiv_client()
     bases = list(dict.fromkeys(arxiv_id.base for arxiv_id in wanted))
     parameters = {"ids": [str(i) for i in wanted]}
-    with _recorded_run(kind=IngestRun.Kind.IDS, parameters=parameters, requested_by_id=requested_by_id) as run:
+    with _recorded_run(
+        kind=IngestRun.Kind.IDS, parameters=parameters, requested_by_id=requested_by_id, client=client
+    ) as run:
         seen = set()
         for page in client.fetch_by_ids(wanted):
             _store_page(run, page.records)
@@ -289,13 +309,16 @@ def ingest_run_page(*, run_id, cursor, client=None, will_retry=lambda exc: False
     whose worker died is fetched again, and counted in run.restarts.
 
     On an error the run is marked failed with it, unless will_retry(error) says the caller will try this
-    page again (a transient error in a task that retries): the run then stays running.
+    page again (a transient error in a task that retries): the run then stays running. Either way the
+    requests that failed on the way are added to the run's record (run.retries), by kind.
     """
     run = _begin_page(run_id, cursor)
     if run is None:
         return PageStep(run=IngestRun.objects.get(pk=run_id), next_cursor=None)
+    client = client or arxiv_client()
+    before = _problems(client)
     try:
-        page, next_cursor, total = _fetch_page(run, cursor, client or arxiv_client())
+        page, next_cursor, total = _fetch_page(run, cursor, client)
         with transaction.atomic():
             locked = IngestRun.objects.select_for_update().get(pk=run_id)
             if locked.status != IngestRun.Status.RUNNING or locked.resumption_token != cursor:
@@ -303,6 +326,7 @@ def ingest_run_page(*, run_id, cursor, client=None, will_retry=lambda exc: False
                 logger.warning("ingest run %s moved on while page %r was fetched: not stored again", run_id, cursor)
                 return PageStep(run=locked, next_cursor=None)
             run = locked
+            _add_retries(run, client, before)
             if page is not None:
                 _store_records(run, page.records, resumption_token=next_cursor or "")
             run.total = total if total is not None else run.total
@@ -316,10 +340,16 @@ def ingest_run_page(*, run_id, cursor, client=None, will_retry=lambda exc: False
     except BaseException as exc:
         if will_retry(exc):
             # Alive, and coming back to this page: not a restart.
-            IngestRun.objects.filter(pk=run_id, status=IngestRun.Status.RUNNING).update(page_started_at=None)
+            with transaction.atomic():
+                locked = IngestRun.objects.select_for_update().get(pk=run_id)
+                if locked.status == IngestRun.Status.RUNNING:
+                    _add_retries(locked, client, before)
+                    locked.page_started_at = None
+                    locked.save(update_fields=["retries", "page_started_at"])
         else:
             run.refresh_from_db()
             if run.status == IngestRun.Status.RUNNING:
+                _add_retries(run, client, before)
                 _record_failure(run, exc)
         raise
     if next_cursor is None:

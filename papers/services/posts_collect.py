@@ -22,7 +22,16 @@ from papers.models import PostCollectionRun
 from papers.sources.posts import PostPage, RateLimited
 from papers.sources.x import StaleWatermark
 
-from .posts_runs import Source, check_source, keep_session, recorded, skipped_run, source_client, store_pages
+from .posts_runs import (
+    Source,
+    check_source,
+    client_http,
+    keep_session,
+    recorded,
+    skipped_run,
+    source_client,
+    store_pages,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +91,7 @@ def posts_collect(*, source, query=None, since=None, client=None, requested_by_i
     )
     search = {Source.X: _x_pages, Source.BLUESKY: _bluesky_pages, Source.HACKERNEWS: _hn_pages}[source]
     try:
-        with recorded(run):
+        with recorded(run, http=client_http(client)):
             reached = start.reached or start.watermark
             pages = search(client, query=query, watermark=start.watermark, cursor=start.cursor, since=start.since)
             for page, cursor in pages:

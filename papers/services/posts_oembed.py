@@ -8,6 +8,7 @@ on the post and never holds up anything else. Asked once: a post with its HTML, 
 """
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from papers.models import PostCollectionRun, Tweet
@@ -34,7 +35,7 @@ def tweets_fetch_oembed(*, tweet_ids=None, client=None, limit=DEFAULT_LIMIT):
     tweets = list(posts.order_by("-posted_at", "pk")[:limit])
     run = PostCollectionRun.objects.create(source=Tweet.Source.X, kind=PostCollectionRun.Kind.OEMBED)
     http = client or http_client()
-    with recorded(run):
+    with recorded(run, http=http):
         for tweet in tweets:
             _fetch(tweet, http, run)
     return run
@@ -62,6 +63,7 @@ def _fetch(tweet, http, run):
             tweet.text_dir = oembed.text_dir if oembed.text_dir in ("ltr", "rtl") else tweet.text_dir
             tweet.author_name = (oembed.author_name or tweet.author_name)[:_NAME_LENGTH]
         run.updated += 1
-    tweet.save(update_fields=_FILLED)
     run.pages += 1
-    run.save(update_fields=["pages", "updated", "skipped"])
+    with transaction.atomic():  # the post and the run's counters: both or neither
+        tweet.save(update_fields=_FILLED)
+        run.save(update_fields=["pages", "updated", "skipped"])

@@ -16,7 +16,17 @@ from papers.sources.bluesky import GET_POSTS_LIMIT
 from papers.sources.hackernews import LOOKUP_LIMIT as HN_LOOKUP_LIMIT
 from papers.sources.x import LOOKUP_LIMIT as X_LOOKUP_LIMIT
 
-from .posts_runs import SOURCES, Source, check_source, keep_session, recorded, skipped_run, source_client, store_pages
+from .posts_runs import (
+    SOURCES,
+    Source,
+    check_source,
+    client_http,
+    keep_session,
+    recorded,
+    skipped_run,
+    source_client,
+    store_pages,
+)
 
 Kind, Status = PostCollectionRun.Kind, PostCollectionRun.Status
 BATCH = {Source.X: X_LOOKUP_LIMIT, Source.BLUESKY: GET_POSTS_LIMIT, Source.HACKERNEWS: HN_LOOKUP_LIMIT}
@@ -60,7 +70,7 @@ def _refresh(source, *, max_age, client, progress):
     wanted = list(posts.order_by("pk").values_list("pk", "external_id"))
     lookup = client.get_posts if source == Source.BLUESKY else client.lookup
     try:
-        with recorded(run):
+        with recorded(run, http=client_http(client)):
             size = BATCH[source]
             for start in range(0, len(wanted), size):
                 batch = wanted[start : start + size]

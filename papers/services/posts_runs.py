@@ -1,8 +1,10 @@
 """What every social-post job shares: the platform clients built from settings, the credentials check, and
-the run record (PostCollectionRun) that each job keeps up to date as it stores its pages."""
+the run record (PostCollectionRun) that each job keeps up to date as it stores its pages, and that says at its
+end which requests failed on the way (by kind, from the client's count)."""
 
 import contextlib
 import logging
+from collections import Counter
 from dataclasses import asdict
 
 from django.conf import settings
@@ -64,7 +66,12 @@ def skipped_run(*, source, kind, query="", requested_by_id=None):
 
 
 def http_client():
-    return JsonClient(user_agent=DEFAULT_USER_AGENT, max_retries=settings.SOCIAL_MAX_RETRIES)
+    return JsonClient(
+        user_agent=DEFAULT_USER_AGENT,
+        timeout=settings.SOCIAL_TIMEOUT,
+        max_retries=settings.SOCIAL_MAX_RETRIES,
+        backoff=settings.SOCIAL_RETRY_BACKOFF,
+    )
 
 
 def source_client(source):
@@ -88,12 +95,17 @@ def keep_session(client):
 
 
 @contextlib.contextmanager
-def recorded(run):
-    """The run ends as succeeded, or as failed with the error (its progress and cursor kept), whatever happens."""
+def recorded(run, *, http=None):
+    """The run ends as succeeded, or as failed with the error (its progress and cursor kept), whatever happens.
+
+    `http` is the JsonClient the run asks with: the requests that failed meanwhile are recorded by kind.
+    """
     logger.info("post run %s started (%s %s)", run.pk, run.source or "dump", run.kind, extra=_log_fields(run))
+    before = Counter(http.problems) if http is not None else Counter()
     try:
         yield run
     except BaseException as exc:
+        run.retries = _failed_since(http, before)
         run.status = PostCollectionRun.Status.FAILED
         run.error = f"{type(exc).__name__}: {exc}"
         run.finished_at = timezone.now()
@@ -106,11 +118,12 @@ def recorded(run):
             extra={**_log_fields(run), "error": type(exc).__name__},
         )
         raise
+    run.retries = _failed_since(http, before)
     run.status = PostCollectionRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()
     logger.info(
-        "post run %s succeeded: %s pages, %s created, %s updated, %s unchanged, %s skipped, %s snapshots",
+        "post run %s succeeded: %s pages, %s created, %s updated, %s unchanged, %s skipped, %s snapshots%s",
         run.pk,
         run.pages,
         run.created,
@@ -118,8 +131,18 @@ def recorded(run):
         run.unchanged,
         run.skipped,
         run.snapshots,
+        f"; failed requests retried: {run.retries_summary}" if run.retries else "",
         extra=_log_fields(run),
     )
+
+
+def client_http(client):
+    """The JsonClient a platform client asks with (None for a client without one)."""
+    return getattr(client, "http", None)
+
+
+def _failed_since(http, before):
+    return dict(sorted((http.problems - before).items())) if http is not None else {}
 
 
 def _log_fields(run):
@@ -136,6 +159,7 @@ def _log_fields(run):
         "posts_unchanged": run.unchanged,
         "posts_skipped": run.skipped,
         "snapshots": run.snapshots,
+        "retries": run.retries,
     }
 
 

@@ -6,6 +6,9 @@ timeouts, dropped connections, a body cut short or not JSON) are retried with ex
 the client never sleeps on it but raises ``RateLimited`` at once with the platform's reset time, so a Celery job
 retries through the broker instead of holding a worker. 401/403 raise ``AuthError``; other 4xx ``SourceHttpError``.
 
+Every failed request is counted by kind in ``JsonClient.problems`` ("HTTP 503", "timeout", "HTTP 429", ...), so
+the job that used the client can record what it met (``PostCollectionRun.retries``).
+
 Credentials go in headers only (never in a URL, so never in an error message or a log line) and are not
 forwarded when a server redirects.
 """
@@ -15,6 +18,7 @@ import json
 import logging
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,16 +49,18 @@ class JsonResponse:
 
 
 class _Retryable(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None):
+    def __init__(self, reason: str, retry_after: float | None = None, *, kind: str = ""):
         self.reason = reason
         self.retry_after = retry_after
+        self.kind = kind or reason  # how JsonClient.problems counts it
         super().__init__(reason)
 
 
 class JsonClient:
     """GET/POST JSON with timeouts, a User-Agent, bounded retries with backoff, and 429 raised, never slept on.
 
-    ``sleep`` and ``now`` are injectable so tests neither wait nor depend on the clock.
+    ``sleep`` and ``now`` are injectable so tests neither wait nor depend on the clock. ``problems`` counts every
+    failed request by kind, whether retried here or raised (a 429, the last attempt): it only grows.
     """
 
     def __init__(
@@ -78,6 +84,7 @@ class JsonClient:
         self._sleep = sleep
         self.now = now
         self._opener: OpenerDirector = build_opener()
+        self.problems: Counter[str] = Counter()
 
     def get(
         self, url: str, *, params: Mapping | None = None, headers: Mapping[str, str] | None = None, bearer: str = ""
@@ -109,7 +116,11 @@ class JsonClient:
         for attempt in range(1, attempts + 1):
             try:
                 return self._once(method, url, body, headers or {}, bearer)
+            except RateLimited:
+                self.problems["HTTP 429"] += 1
+                raise
             except _Retryable as exc:
+                self.problems[exc.kind] += 1
                 problem, retry_after, cause = exc.reason, exc.retry_after, exc
             if attempt == attempts:
                 break
@@ -149,15 +160,17 @@ class JsonClient:
             except (OSError, HTTPException):
                 raw = b""
         except TimeoutError as exc:
-            raise _Retryable(f"no answer within {self.timeout}s") from exc
+            raise _Retryable(f"no answer within {self.timeout}s", kind="timeout") from exc
         except IncompleteRead as exc:
             expected = len(exc.partial) + exc.expected if exc.expected is not None else "more"
-            raise _Retryable(f"the body was cut short ({len(exc.partial)} of {expected} bytes)") from exc
+            raise _Retryable(
+                f"the body was cut short ({len(exc.partial)} of {expected} bytes)", kind="body cut short"
+            ) from exc
         except (URLError, OSError, HTTPException) as exc:
             reason = getattr(exc, "reason", None) or exc
             if isinstance(reason, TimeoutError):
-                raise _Retryable(f"no answer within {self.timeout}s") from exc
-            raise _Retryable(f"connection failed: {type(reason).__name__}: {reason}") from exc
+                raise _Retryable(f"no answer within {self.timeout}s", kind="timeout") from exc
+            raise _Retryable(f"connection failed: {type(reason).__name__}: {reason}", kind="connection failed") from exc
         received_at = self.now()
         names = {name.lower(): value for name, value in (response_headers or {}).items()}
         return self._answer(
@@ -188,7 +201,7 @@ class JsonClient:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             # A 200 with an HTML error page or a body cut short: the next try may be whole.
-            raise _Retryable(f"a body that is not JSON ({exc}); it starts {raw[:80]!r}") from exc
+            raise _Retryable(f"a body that is not JSON ({exc}); it starts {raw[:80]!r}", kind="body not JSON") from exc
         return JsonResponse(status, url, headers, data, received_at)
 
 
@@ -259,7 +272,7 @@ def _decoded(raw: bytes, encoding: str | None, *, strict: bool) -> bytes:
     except (EOFError, OSError, zlib.error) as exc:
         if not strict:
             return raw
-        raise _Retryable(f"a truncated gzip body ({exc})") from exc
+        raise _Retryable(f"a truncated gzip body ({exc})", kind="body cut short") from exc
 
 
 def _host(url: str) -> str:

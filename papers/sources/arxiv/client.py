@@ -5,7 +5,8 @@ machines together, so production passes a throttle shared across workers and ``M
 the in-process default. Transient failures (429, 5xx, timeouts, dropped connections, a body that does not
 parse) are retried with exponential backoff, honouring ``Retry-After``; after ``max_retries`` retries the
 client raises ``ArxivUnavailable``. Pages are yielded one at a time, only once parsed, so a caller can store
-each page (and an OAI resumption token) before the next request is made.
+each page (and an OAI resumption token) before the next request is made. Every failed request is counted by
+kind in ``ArxivClient.problems`` ("HTTP 503", "timeout", "unusable body", ...) for the run record.
 
 The standard library's ``urllib`` is enough here: one request at a time, no session state, and no extra
 runtime dependency to keep patched.
@@ -16,6 +17,7 @@ import logging
 import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from datetime import time as day_time
@@ -80,9 +82,10 @@ class MonotonicThrottle:
 
 
 class _Retryable(Exception):
-    def __init__(self, reason: str, retry_after: float | None = None):
+    def __init__(self, reason: str, retry_after: float | None = None, *, kind: str = ""):
         self.reason = reason
         self.retry_after = retry_after
+        self.kind = kind or reason  # how ArxivClient.problems counts it
         super().__init__(reason)
 
 
@@ -114,6 +117,8 @@ class ArxivClient:
         self._sleep = sleep
         self._now = now
         self._opener: OpenerDirector = build_opener()
+        # Every failed request by kind, retried or not (it only grows): what a run met, for its record.
+        self.problems: Counter[str] = Counter()
 
     # arXiv API
 
@@ -229,8 +234,10 @@ class ArxivClient:
                     raise ArxivHttpError(400, full_url, body)
                 return parse(body)
             except _Retryable as exc:
+                self.problems[exc.kind] += 1
                 problem, retry_after, cause = exc.reason, exc.retry_after, exc
             except ArxivParseError as exc:
+                self.problems["unusable body"] += 1
                 problem, retry_after, cause = f"an unusable body: {exc}", None, exc
             if attempt == attempts:
                 break
@@ -275,15 +282,17 @@ class ArxivClient:
             if status != 400:
                 raise ArxivHttpError(status, url, _decoded(body, encoding, strict=False)) from exc
         except TimeoutError as exc:
-            raise _Retryable(f"no answer within {self.timeout}s") from exc
+            raise _Retryable(f"no answer within {self.timeout}s", kind="timeout") from exc
         except IncompleteRead as exc:
             expected = len(exc.partial) + exc.expected if exc.expected is not None else "more"
-            raise _Retryable(f"the body was cut short ({len(exc.partial)} of {expected} bytes)") from exc
+            raise _Retryable(
+                f"the body was cut short ({len(exc.partial)} of {expected} bytes)", kind="body cut short"
+            ) from exc
         except (URLError, OSError, HTTPException) as exc:
             reason = getattr(exc, "reason", None) or exc
             if isinstance(reason, TimeoutError):
-                raise _Retryable(f"no answer within {self.timeout}s") from exc
-            raise _Retryable(f"connection failed: {type(reason).__name__}: {reason}") from exc
+                raise _Retryable(f"no answer within {self.timeout}s", kind="timeout") from exc
+            raise _Retryable(f"connection failed: {type(reason).__name__}: {reason}", kind="connection failed") from exc
         return status, _decoded(body, encoding)
 
     def _retry_after(self, value: str | None) -> float | None:
@@ -314,7 +323,7 @@ def _decoded(body: bytes, encoding: str | None, *, strict: bool = True) -> bytes
     except (EOFError, OSError, zlib.error) as exc:
         if not strict:
             return body
-        raise _Retryable(f"a truncated gzip body ({exc})") from exc
+        raise _Retryable(f"a truncated gzip body ({exc})", kind="body cut short") from exc
 
 
 def _checked_page(body: bytes, start: int) -> FeedPage:
