@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from pytest_httpserver import HTTPServer
 
 SEED_PATH = Path(settings.BASE_DIR) / "digests" / "demo" / "hot-papers-2022-01-13.md"
 SHARED_DIR = Path(settings.BASE_DIR).parent / "shared"
@@ -37,3 +38,16 @@ def reference_dir():
 def artifacts_dir():
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     return ARTIFACTS_DIR
+
+
+@pytest.fixture
+def storm_server():
+    """A local platform answering each request in its own thread, so a request left hanging by a timeout
+    does not hold up the client's next try (pytest-httpserver's shared server answers one at a time)."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.clear()
+        server.stop()

@@ -4,8 +4,10 @@ import base64
 import contextlib
 import json
 import uuid
+from dataclasses import dataclass, field
 
 import redis
+from celery.exceptions import Retry
 
 from hotpapers_site.celery import app
 from tests.worker import forget_queue
@@ -58,3 +60,38 @@ def take_message(queue):
     with redis.Redis.from_url(app.conf.broker_url) as client:
         raw = client.rpop(queue)  # kombu pushes new messages on the left
     return json.loads(raw) if raw is not None else None
+
+
+def take_messages(queue):
+    """The messages waiting in `queue`, decoded, and taken off it (as a worker would take them)."""
+    messages = queued_messages(queue)
+    with redis.Redis.from_url(app.conf.broker_url) as client:
+        client.delete(queue)
+    return messages
+
+
+@dataclass
+class Outcome:
+    """How a task ended after its retries: what it returned, or the error it gave up with; each Retry it sent."""
+
+    result: object = None
+    error: BaseException | None = None
+    retries: list[Retry] = field(default_factory=list)
+
+
+def run_through_retries(task, queue, *args):
+    """Run the task as a worker would, then every retry it sends to the broker (taken off the queue and run at
+    once: a retry's countdown is in its Retry, not waited for), until it returns or gives up after max_retries."""
+    outcome = Outcome()
+    while True:
+        try:
+            outcome.result = run_as_worker(task, queue, *args, retries=len(outcome.retries))
+            return outcome
+        except Retry as retry:
+            outcome.retries.append(retry)
+            (message,) = take_messages(queue)
+            headers = message["headers"]
+            assert (headers["task"], headers["retries"]) == (task.name, len(outcome.retries))
+        except Exception as exc:  # noqa: BLE001 - what it gave up with is the outcome
+            outcome.error = exc
+            return outcome
