@@ -107,6 +107,15 @@ def test_runs_are_listed_with_their_counts_and_filters(admin_client):
     assert "7 / 0 / 0 / 0" in html and "OAI-PMH harvest" in html
 
 
+def test_the_run_list_says_which_requests_failed_and_were_retried(admin_client):
+    IngestRun.objects.create(kind=IngestRun.Kind.CATEGORY, status="succeeded", retries={"timeout": 2, "HTTP 503": 3})
+    IngestRun.objects.create(kind=IngestRun.Kind.IDS, status="succeeded")
+
+    html = admin_client.get(reverse("admin:papers_ingestrun_changelist")).content.decode()
+
+    assert "failed requests (retried)" in html.lower() and "3 × HTTP 503, 2 × timeout" in html
+
+
 # Transactional, so the job's on_commit runs where it would in production: as the action's block commits.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_arxiv_down_in_the_embedded_default_is_recorded_not_a_crash(admin_client, httpserver, settings):

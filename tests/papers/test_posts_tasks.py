@@ -71,6 +71,7 @@ def test_a_429_sends_the_collection_back_to_the_broker_to_run_when_the_limit_res
 
     # Exactly until the reset (not the 8 minutes a fourth retry's backoff would wait).
     assert 295 <= retry.value.when <= 300 and "rate-limiting us (HTTP 429)" in str(retry.value.exc)
+    assert isinstance(retry.value.exc, RateLimited) and retry.value.exc.reset_at.timestamp() == reset  # as raised
     (message,) = queued_messages(queue)
     assert message["headers"]["task"] == "papers.tasks.collect_x_posts" and message["headers"]["retries"] == 4
     eta = dt.datetime.fromisoformat(message["headers"]["eta"])
