@@ -27,27 +27,36 @@ RESET_SECONDS = 7
 
 
 class Storm:
-    def __init__(self, serve, *, seed, kinds=SOCIAL_KINDS, rate=0.5, hang=None, too_many=None, cut_kind=None):
+    def __init__(
+        self, serve, *, seed, kinds=SOCIAL_KINDS, rate=0.5, hang=None, too_many=None, cut_kind=None, max_in_a_row=None
+    ):
         """``too_many``: the 429 response's headers, from the request; ``cut_kind``: what a cut body is counted
-        as (default the kind in ``kinds`` that starts with "body", or "unusable body")."""
+        as (default the kind in ``kinds`` that starts with "body", or "unusable body"); ``max_in_a_row``: answer
+        after that many failures in a row (a storm the client's own retries always get through)."""
         self.serve = serve
         self.kinds = tuple(kinds)
         self.rate = rate
         self.hang = hang if hang is not None else settings.SOCIAL_TIMEOUT + 0.4
         self.too_many = too_many or (lambda request: {"Retry-After": str(RESET_SECONDS)})
         self.cut_kind = cut_kind or next((kind for kind in self.kinds if kind.startswith("body")), "unusable body")
+        self.max_in_a_row = max_in_a_row
         self.failed = Counter()
         self.answered = 0
+        self._in_a_row = 0
         self._random = random.Random(seed)
         self._lock = threading.Lock()
 
     def __call__(self, request):
         with self._lock:  # one decision per request, in arrival order
             kind = self._random.choice(self.kinds) if self._random.random() < self.rate else None
+            if self.max_in_a_row is not None and self._in_a_row >= self.max_in_a_row:
+                kind = None
             if kind is None:
                 self.answered += 1
+                self._in_a_row = 0
             else:
                 self.failed[kind] += 1
+                self._in_a_row += 1
         if kind is None:
             return self.serve(request)
         return self.failure(kind, request)
@@ -83,16 +92,22 @@ def _reset():
     return math.floor(time.time()) + RESET_SECONDS
 
 
-def stored_posts():
+# When our clock read the rows (a run in another process cannot share a frozen clock).
+READ_TIMES = ("created_at", "metrics_at", "oembed_fetched_at")
+
+
+def stored_posts(*, times=True):
     """Every post, counter snapshot and paper link, by their natural keys (never row ids), duplicates kept:
-    equal for two runs that stored the same things."""
+    equal for two runs that stored the same things. ``times=False`` leaves out when they were read."""
+    left_out = {"id"} if times else {"id", *READ_TIMES}
     tweets = [
-        {name: value for name, value in row.items() if name != "id"}
+        {name: value for name, value in row.items() if name not in left_out}
         for row in Tweet.objects.order_by("source", "external_id").values()
     ]
+    read = ["measured_at"] if times else []
     snapshots = list(
         TweetMetrics.objects.order_by("tweet__source", "tweet__external_id", "measured_at", "pk").values_list(
-            "tweet__source", "tweet__external_id", "measured_at", "retweets", "likes", "replies", "quotes"
+            "tweet__source", "tweet__external_id", *read, "retweets", "likes", "replies", "quotes"
         )
     )
     links = sorted(Tweet.papers.through.objects.values_list("tweet__source", "tweet__external_id", "paper__arxiv_id"))
