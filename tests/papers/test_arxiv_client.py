@@ -394,3 +394,14 @@ def test_the_default_throttle_uses_the_injected_sleep(httpserver):
 )
 def test_parse_retry_after(value, expected):
     assert parse_retry_after(value, now=datetime(2024, 1, 27, 18, 0, tzinfo=UTC)) == expected
+
+
+def test_every_failed_request_is_counted_by_kind_for_the_run_record(client, httpserver):
+    serve(httpserver, OAI, "busy", once=True, status=503, headers={"Retry-After": "1"}, content_type="text/html")
+    serve(httpserver, OAI, "slow down", once=True, status=429, headers={"Retry-After": "1"}, content_type="text/html")
+    serve(httpserver, OAI, fixture("oai_list_records_arxiv_3.xml")[:500], once=True, content_type=XML)
+    httpserver.expect_request(OAI).respond_with_data(fixture("oai_list_records_arxiv_3.xml"), content_type=XML)
+
+    list(client.list_records(None, resumption_token="6960524|5"))
+
+    assert client.problems == {"HTTP 503": 1, "HTTP 429": 1, "unusable body": 1}

@@ -268,3 +268,22 @@ def test_error_detail_reads_each_platform_s_error_shape():
         "Invalid Request: Invalid 'since_id'"
     )
     assert error_detail(None, b"<html>Bad gateway</html>") == "<html>Bad gateway</html>"
+
+
+def test_every_failed_request_is_counted_by_kind_for_the_run_record(client, httpserver):
+    answers = iter(
+        [
+            Response("busy", status=503),
+            Response("bad gateway", status=502),
+            Response("<html>oops</html>", content_type="text/html"),
+            Response('{"ok": true}', content_type="application/json"),
+        ]
+    )
+    httpserver.expect_request("/flaky").respond_with_handler(lambda request: next(answers))
+    httpserver.expect_request("/limited").respond_with_data("{}", status=429, headers={"Retry-After": "30"})
+
+    assert client.get(httpserver.url_for("/flaky")).data == {"ok": True}
+    with pytest.raises(RateLimited):
+        client.get(httpserver.url_for("/limited"))
+
+    assert client.problems == {"HTTP 503": 1, "HTTP 502": 1, "body not JSON": 1, "HTTP 429": 1}
