@@ -12,6 +12,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.cache import cache
 
 from papers.models import PostCollectionRun, Tweet
@@ -193,7 +194,7 @@ def assert_retried_as_it_failed(outcome, runs):
         if isinstance(retry.exc, RateLimited):  # the real exception, its reset time with it
             assert retry.exc.reset_at is not None and retry.when == RESET_SECONDS
         else:
-            assert retry.when == 60 * 2**number
+            assert retry.when == min(60 * 2**number, settings.HOTPAPERS_RETRY_COUNTDOWN_MAX)
     for earlier, later in zip(runs, runs[1:], strict=False):
         if earlier.pages:  # it stored something: the next run goes on after it
             assert later.resumed_from == earlier

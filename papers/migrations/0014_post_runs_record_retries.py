@@ -9,7 +9,7 @@ RETRIES_HELP = (
 
 
 class Migration(migrations.Migration):
-    dependencies = [("papers", "0011_social_schedules")]
+    dependencies = [("papers", "0013_stalled_runs_schedule")]
 
     operations = [
         migrations.AddField(
