@@ -1,10 +1,13 @@
 """Upstream storms on arXiv: the API and OAI-PMH failing about half their requests (5xx, 429, timeouts, bodies
-cut short), at the client and service level.
+cut short).
 
-The client retries in place (honouring Retry-After, its sleeps recorded, its timeouts real and short); when a
-request fails past its retries the service's run fails, and the job runs again as its task would
-(papers.tasks retries ingestion on ArxivUnavailable, at most INGESTION["max_retries"] times). The papers stored
-must be those of a clean run on the same recorded answers, and the run records must name every failed request.
+Page by page, as workers run it: each page is the real papers.tasks.ingest_arxiv_page, a failed request sent
+back to the broker and the page run again (tests/retries.py), the run staying the same run throughout.
+In one process (papers_ingest_category, papers_harvest_oai: the command, eager tasks): the client retries in
+place (honouring Retry-After, its sleeps recorded, its timeouts real and short); a request failing past its
+retries fails the run, and the job runs again as a task would (at most INGESTION["max_retries"] times).
+Either way the papers stored must be those of a clean run on the same recorded answers, and the run records
+must name every failed request.
 """
 
 import datetime as dt
@@ -18,8 +21,9 @@ from werkzeug import Response
 from papers.models import Authorship, IngestRun, Paper, PaperCategory
 from papers.services import arxiv_ingest
 from papers.sources.arxiv import ArxivClient, ArxivUnavailable, MonotonicThrottle
-from papers.tasks import INGESTION
+from papers.tasks import INGESTION, ingest_arxiv_page
 from tests.conftest import FIXTURES_DIR
+from tests.retries import run_through_retries, worker_queue
 from tests.storms import SERVER_ERRORS, Storm, calm, failed_requests
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +34,8 @@ ARXIV_KINDS = (*SERVER_ERRORS, "HTTP 429", "timeout", "unusable body")
 RETRY_AFTER = 7  # what arXiv's 429s say: the client sleeps that long (recorded, not slept) before its next try
 OAI_TOKENS = {None: 1, "6960524|3": 2, "6960524|5": 3}  # resumptionToken -> the page it asks for
 SEEDS = (3, 7, 8)  # between them: 429s, timeouts, cut bodies, a request failing past its retries
+# Storms no page of which fails more often in a row than its task retries (5), each with 429s, timeouts, cut bodies.
+PAGE_SEEDS = (3, 26, 39)
 WHEN = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
 
 
@@ -93,16 +99,52 @@ def stored_papers():
     return papers, authors, categories
 
 
-def clean_then_stormy(server, storm, ingest):
+def clean_then_stormy(server, storm, ingest, drive=None):
     """A clean run on the recorded answers (rolled back once looked at), then the same job through `storm`."""
+    drive = drive or until_done
     with time_machine.travel(WHEN, tick=False):
         with transaction.atomic():
-            clean_runs, error, _ = until_done(server, calm(serve_arxiv), ingest)
+            clean_runs, error, _ = drive(server, calm(serve_arxiv), ingest)
             assert error is None and [run.status for run in clean_runs] == [Status.SUCCEEDED]
             clean = stored_papers(), clean_runs[0]
             transaction.set_rollback(True)
         assert not Paper.objects.exists()
-        return clean, until_done(server, storm, ingest)
+        return clean, drive(server, storm, ingest)
+
+
+@pytest.fixture
+def queue(monkeypatch):
+    with worker_queue(monkeypatch) as name:
+        yield name
+
+
+@pytest.fixture
+def arxiv_settings(storm_server, settings):
+    """The task's client from settings, at the storm: a short timeout, and no retry in place (every failed
+    request goes back to the broker, where a countdown is not waited for here)."""
+    settings.ARXIV_API_URL = storm_server.url_for("/api/query")
+    settings.ARXIV_OAI_URL = storm_server.url_for("/oai")
+    settings.ARXIV_REQUEST_TIMEOUT = TIMEOUT
+    settings.ARXIV_MAX_RETRIES = 0
+
+
+def page_tasks(queue):
+    """Drive a run begun by `start()` as workers do: each page is ingest_arxiv_page run through its broker
+    retries, then the page it queues next. Returns ([the run], the error a page gave up with, the Retries)."""
+
+    def drive(server, handler, start):
+        server.clear()
+        server.expect_request(re.compile(".*")).respond_with_handler(handler)
+        run, retries = start(), []
+        while run.status == Status.RUNNING:
+            outcome = run_through_retries(ingest_arxiv_page, queue, run.pk, run.resumption_token)
+            retries += outcome.retries
+            run.refresh_from_db()
+            if outcome.error is not None:
+                return [run], outcome.error, retries
+        return [run], None, retries
+
+    return drive
 
 
 def assert_storm_recorded(storm, runs, slept):
@@ -176,3 +218,32 @@ def test_a_harvest_failing_past_every_retry_ends_failed_keeping_its_token_and_th
     ]
     assert stored_papers() == clean_papers
     assert resumed[0].pages + 1 == clean_run.pages
+
+
+START = {
+    "category": lambda: arxiv_ingest.ingest_run_start_category(
+        category="cs.LG", since=dt.date(2020, 7, 1), until=dt.date(2020, 9, 30), page_size=3
+    ),
+    "oai": lambda: arxiv_ingest.ingest_run_start_oai(set_spec="cs", since=dt.date(2024, 1, 1)),
+}
+
+
+@pytest.mark.parametrize("seed", PAGE_SEEDS)
+@pytest.mark.parametrize("kind", ["category", "oai"])
+def test_a_run_taken_page_by_page_rides_out_a_storm_through_its_task_retries_as_one_run(
+    kind, seed, storm_server, arxiv_settings, queue
+):
+    storm = arxiv_storm(seed)
+
+    (clean_papers, clean_run), ([run], error, retries) = clean_then_stormy(
+        storm_server, storm, START[kind], drive=page_tasks(queue)
+    )
+
+    assert error is None and (run.status, run.error, run.restarts) == (Status.SUCCEEDED, "", 0)
+    assert IngestRun.objects.get() == run  # one run, however often its pages were retried
+    assert stored_papers() == clean_papers
+    assert (run.pages, run.created, run.updated) == (clean_run.pages, clean_run.created, 0)
+    # Each failed request was one retry of its page's task, carrying arXiv's error as it was raised.
+    assert len(retries) == sum(storm.failed.values()) > 0
+    assert all(type(retry.exc) is ArxivUnavailable for retry in retries)
+    assert run.retries == storm.failed and clean_run.retries == {}
