@@ -9,6 +9,7 @@ UTC ISO 8601), so exporting a restored database gives the same bytes.
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 
@@ -69,47 +70,73 @@ def check_keys(record, expected):
 
 
 def load_fields(model, record, names):
-    """{attname-ready name: Python value} for the model fields `names`, each checked as the database would."""
-    return {name: load_value(model._meta.get_field(name), record[name], name=name) for name in names}
+    """{name: Python value} for the model fields `names`, each checked as the database would store it."""
+    return {name: load(record[name]) for name, load in _loaders(model, tuple(names))}
 
 
-def load_value(field, value, *, name):
-    """`value` from the file as `field` stores it; BackupError naming the field if it cannot be stored."""
-    if value is None:
-        if field.null:
-            return None
-        raise BackupError(f"field {name!r} may not be null")
+@functools.cache
+def _loaders(model, names):
+    # One checking function per field, chosen once: a restore checks every value of every record twice.
+    return tuple((name, _loader(model._meta.get_field(name), name)) for name in names)
+
+
+def _loader(field, name):
+    """A function checking a value from the file as `field` stores it, raising BackupError naming the field."""
+    check = _checker(field, name)
+
+    def load(value):
+        if value is None:
+            if field.null:
+                return None
+            raise BackupError(f"field {name!r} may not be null")
+        return check(value)
+
+    return load
+
+
+def _checker(field, name):
     if isinstance(field, models.BooleanField):
-        if not isinstance(value, bool):
-            raise BackupError(f"field {name!r} must be true or false, not {value!r}")
-        return value
+        return functools.partial(_boolean, name=name)
     if isinstance(field, models.IntegerField):
-        top = _INT_MAX.get(type(field), 2147483647)
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-            raise BackupError(f"field {name!r} must be a whole number from 0 to {top}, not {value!r}")
-        return value
+        return functools.partial(_integer, name=name, top=_INT_MAX.get(type(field), 2147483647))
     if isinstance(field, models.DateTimeField):
-        return load_datetime(value, name=name)
+        return functools.partial(load_datetime, name=name)
     if isinstance(field, models.DateField):
-        return load_date(value, name=name)
+        return functools.partial(load_date, name=name)
     if isinstance(field, models.JSONField):
-        if isinstance(field.default() if callable(field.default) else field.default, list):
-            if not isinstance(value, list):
-                raise BackupError(f"field {name!r} must be a list, not {value!r}")
-        return value
+        is_list = isinstance(field.default() if callable(field.default) else field.default, list)
+        return functools.partial(_json, name=name, is_list=is_list)
     if isinstance(field, models.CharField | models.TextField):
-        return load_text(field, value, name=name)
+        choices = frozenset(choice for choice, _ in field.choices) if field.choices else None
+        return functools.partial(_text, field=field, name=name, choices=choices)
     raise TypeError(f"no rule for {field!r}")  # a model field this module was not taught: a bug
 
 
-def load_text(field, value, *, name):
-    if not isinstance(value, str):
+def _boolean(value, *, name):
+    if value is not True and value is not False:
+        raise BackupError(f"field {name!r} must be true or false, not {value!r}")
+    return value
+
+
+def _integer(value, *, name, top):
+    if type(value) is not int or not 0 <= value <= top:
+        raise BackupError(f"field {name!r} must be a whole number from 0 to {top}, not {value!r}")
+    return value
+
+
+def _json(value, *, name, is_list):
+    if is_list and not isinstance(value, list):
+        raise BackupError(f"field {name!r} must be a list, not {value!r}")
+    return value
+
+
+def _text(value, *, field, name, choices):
+    if type(value) is not str:
         raise BackupError(f"field {name!r} must be a string, not {value!r}")
     if field.max_length is not None and len(value) > field.max_length:
         raise BackupError(f"field {name!r} is longer than {field.max_length} characters")
-    if field.choices and value not in {choice for choice, _ in field.choices}:
-        allowed = ", ".join(choice for choice, _ in field.choices)
-        raise BackupError(f"field {name!r} is {value!r}: expected one of {allowed}")
+    if choices is not None and value not in choices:
+        raise BackupError(f"field {name!r} is {value!r}: expected one of {', '.join(sorted(choices))}")
     if "\x00" in value:
         raise BackupError(f"field {name!r} holds a NUL character, which the database cannot store")
     if isinstance(field, ArxivIdField):
