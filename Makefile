@@ -92,6 +92,7 @@ bench: install-dev services
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ingest.py || status=1; \
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/ranking.py || status=1; \
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/posts.py || status=1; \
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/backup.py || status=1; \
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/serve.py || status=1; \
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/load.py $(LOAD_ARGS) || status=1; \
 	exit $$status

@@ -16,6 +16,7 @@ records equal to what is stored left alone, so importing a file twice changes no
 
 import dataclasses
 import gzip
+import zlib
 from collections import defaultdict
 
 from django.db import IntegrityError, connection, transaction
@@ -149,7 +150,7 @@ def _records(path):
     counts = dict.fromkeys(order, 0)
     ended, number = False, 0
     with open_backup(path) as file:
-        for number, line in enumerate(file, start=1):
+        for number, line in enumerate(_lines(file), start=1):
             record = decode(line, number=number)
             if number == 1:
                 _check_header(record)
@@ -180,6 +181,19 @@ def _records(path):
         raise BackupError("the file is empty: not a Hot Papers backup")
     if not ended:
         raise BackupError("the file stops before its end line: it was cut short (a partial copy or a full disk?)")
+
+
+def _lines(file):
+    """The file's lines; a damaged or cut gzip stream is a BackupError like any other bad file."""
+    lines = iter(file)
+    while True:
+        try:
+            line = next(lines)
+        except StopIteration:
+            return
+        except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+            raise BackupError(f"the gzip stream is damaged or cut short ({error})") from None
+        yield line
 
 
 def _counted(records):

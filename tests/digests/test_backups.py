@@ -478,8 +478,10 @@ def test_a_bad_backup_is_refused_with_the_line_and_record_and_nothing_is_written
         (b"", "the file is empty"),
         (b'{"format":"hotpapers-backup","version":1}\n{"kind": "tag", \n', "line 2: not JSON"),
         (b"[1, 2]\n", "line 1: expected a JSON object, found list"),
-        (b"\x1f\x8bnot really gzip", "cannot read"),
+        (b"\x1f\x8bnot really gzip", "the gzip stream is damaged or cut short"),
+        (gzip.compress(b'{"format":"hotpapers-backup","version":1}\n')[:-12], "damaged or cut short"),
     ],
+    ids=["empty", "broken JSON", "not an object", "not gzip", "cut gzip"],
 )
 def test_a_file_that_is_not_json_lines_is_refused(tmp_path, data, message):
     path = tmp_path / "broken.jsonl"
@@ -492,3 +494,19 @@ def test_a_file_that_is_not_json_lines_is_refused(tmp_path, data, message):
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(CommandError, match="cannot read .*nowhere.jsonl: No such file or directory"):
         call_command("import_data", str(tmp_path / "nowhere.jsonl"))
+
+
+@pytest.mark.django_db
+def test_import_data_says_what_it_restored_and_a_merge_what_it_left_alone(backup_file):
+    out = io.StringIO()
+    call_command("import_data", str(backup_file), stdout=out)
+    PaperFactory(arxiv_id="2301.00001")
+    Paper.objects.filter(arxiv_id="2201.00001").update(doi="10.1/changed")
+    call_command("import_data", "--merge", str(backup_file), stdout=out)
+
+    first, second = out.getvalue().splitlines()
+    assert first.startswith("Restored 155 categories, 3 authors, 2 papers, 2 posts, 1 tag, 1 digest from ")
+    assert second.endswith(
+        ": wrote 1 paper; already stored as in the file, left alone: 155 categories, 3 authors, 1 paper, 2 posts, "
+        "1 tag, 1 digest"
+    )

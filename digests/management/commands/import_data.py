@@ -37,8 +37,13 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"cannot read {path}: {error.strerror or error}") from error
         except BackupError as error:
-            raise CommandError(f"{path}: {error}. Nothing was written.") from error
-        self.stdout.write(f"Restored {describe_counts(result.records)} from {path}")
+            raise CommandError(f"{path}: {str(error).rstrip('.')}. Nothing was written.") from error
+        if not merge:
+            self.stdout.write(f"Restored {describe_counts(result.records)} from {path}")
+            return
+        written = {kind: count for kind, count in result.written.items() if count}
         unchanged = {kind: count for kind, count in result.unchanged.items() if count}
-        if merge and unchanged:
-            self.stdout.write(f"Already stored as in the file, left alone: {describe_counts(unchanged)}")
+        self.stdout.write(
+            f"Merged {path}: wrote {describe_counts(written) or 'nothing'}; already stored as in the file, "
+            f"left alone: {describe_counts(unchanged) or 'nothing'}"
+        )
