@@ -510,3 +510,11 @@ def test_import_data_says_what_it_restored_and_a_merge_what_it_left_alone(backup
         ": wrote 1 paper; already stored as in the file, left alone: 155 categories, 3 authors, 1 paper, 2 posts, "
         "1 tag, 1 digest"
     )
+
+
+@pytest.mark.django_db
+def test_export_data_to_a_folder_that_does_not_exist_says_so_and_leaves_nothing(tmp_path):
+    with pytest.raises(CommandError, match=r"cannot write to .*missing: No such file or directory"):
+        call_command("export_data", "--output", str(tmp_path / "missing" / "backup.jsonl"), stderr=None)
+
+    assert list(tmp_path.iterdir()) == []

@@ -17,7 +17,8 @@ class Command(BaseCommand):
         "JSON Lines file that import_data restores. Rows are named by natural keys (arXiv id, source and post "
         "id, digest date), never database ids; the database is read as one consistent snapshot, a chunk at a "
         "time. Exporting the same database twice gives the same bytes. Not included: user accounts, change "
-        "history, job run records, beat schedules."
+        "history, job run records, beat schedules. (export_digest --all writes the Markdown readers saw; this "
+        "file is what rebuilds the database.)"
     )
 
     def add_arguments(self, parser):
