@@ -330,13 +330,17 @@ def test_merge_writes_the_files_records_over_the_stored_ones_and_keeps_the_rest(
     other = PaperFactory(arxiv_id="2301.00001")
     post = Tweet.objects.get(source="x")
     TweetMetrics.objects.create(tweet=post, measured_at=T0 + dt.timedelta(days=1), likes=9)
+    DigestEntry.objects.update(note="Edited since", is_pinned=False)
+    DigestEntryTweet.objects.filter(position=2).delete()
 
     result = backup_import(path=backup_file, merge=True)
 
     assert Paper.objects.get(arxiv_id="2201.00001").title != "Edited since"
+    entry = DigestEntry.objects.get()
+    assert (entry.note, entry.is_pinned, entry.entry_tweets.count()) == ("Why it matters", True, 2)
     assert Paper.objects.filter(pk=other.pk).exists()
     assert post.metrics.count() == 2  # the snapshot taken since the backup stays
-    assert result.written == {"category": 0, "author": 0, "paper": 1, "post": 1, "tag": 0, "digest": 0}
+    assert result.written == {"category": 0, "author": 0, "paper": 1, "post": 1, "tag": 0, "digest": 1}
 
 
 @pytest.mark.django_db
