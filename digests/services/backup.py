@@ -85,7 +85,10 @@ def open_backup(path):
 
 def backup_check(*, path):
     """Check the whole file without writing; return {kind: records}. BackupError names the first bad line."""
-    return {kind: count for kind, count in _counted(_records(path))}
+    counts = {section.kind: 0 for section in SECTIONS}
+    for section, *_ in _records(path):
+        counts[section.kind] += 1
+    return counts
 
 
 def backup_import(*, path, merge=False):
@@ -194,13 +197,6 @@ def _lines(file):
         except (EOFError, zlib.error, gzip.BadGzipFile) as error:
             raise BackupError(f"the gzip stream is damaged or cut short ({error})") from None
         yield line
-
-
-def _counted(records):
-    counts = {section.kind: 0 for section in SECTIONS}
-    for section, *_ in records:
-        counts[section.kind] += 1
-    return counts.items()
 
 
 def _check_header(record):
