@@ -10,9 +10,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from digests.models import DailyDigest, DigestEntry, DigestEntryTweet, DigestTag, Tag
+from digests.services import backup_digests
 from digests.services.backup import backup_import
 from digests.services.importing import digests_import_files
 from papers.models import Author, Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics
+from papers.services import backup_papers
 from papers.services.backup_format import BackupError
 from papers.services.posts_dumps import posts_import_dump
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory, TagFactory
@@ -522,3 +524,28 @@ def test_export_data_to_a_folder_that_does_not_exist_says_so_and_leaves_nothing(
         call_command("export_data", "--output", str(tmp_path / "missing" / "backup.jsonl"), stderr=None)
 
     assert list(tmp_path.iterdir()) == []
+
+
+# Every column of every model in the backup, and where the file keeps it (a field added to a model
+# must be added to its section, or the restore would lose it).
+BACKED_UP = {
+    Category: backup_papers.CATEGORY_FIELDS,
+    Author: backup_papers.AUTHOR_FIELDS,
+    Paper: (*backup_papers.PAPER_COLUMNS, "primary_category"),
+    Authorship: ("paper", "author", "position"),  # a paper's "authors", in order
+    PaperCategory: ("paper", "category", "position"),  # a paper's "categories", in order
+    Tweet: backup_papers.POST_COLUMNS,
+    TweetMetrics: ("tweet", *backup_papers.METRICS_FIELDS),  # a post's "metrics"
+    Tag: backup_digests.TAG_FIELDS,
+    DailyDigest: backup_digests.DIGEST_COLUMNS,
+    DigestTag: ("digest", "tag", "position"),  # a digest's "tags", in order
+    DigestEntry: ("digest", "paper", *backup_digests.ENTRY_COLUMNS, "ranked_post_ids"),
+    DigestEntryTweet: ("entry", "tweet", "position"),  # an entry's "posts", in order
+}
+
+
+@pytest.mark.parametrize("model", BACKED_UP, ids=lambda model: model.__name__)
+def test_every_column_of_a_backed_up_model_is_in_the_file(model):
+    columns = {field.name for field in model._meta.concrete_fields} - {"id"}
+
+    assert columns - set(BACKED_UP[model]) == set()
