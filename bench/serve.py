@@ -77,10 +77,10 @@ def manage(env, *args):
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def prepare(env):
+def prepare(env, corpus=CORPUS_DIR):
     """Migrate, load the corpus and the seed post (idempotent), collect static files."""
     manage(env, "migrate", "--noinput")
-    manage(env, "import_digest", str(CORPUS_DIR), str(DEMO_DIR))
+    manage(env, "import_digest", str(corpus), str(DEMO_DIR))
     manage(env, "collectstatic", "--noinput")
     # Fresh planner statistics, as autovacuum keeps them in production (a just-imported table has none).
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as connection:
@@ -229,11 +229,12 @@ def main(argv=None):
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2: the cores)")
     parser.add_argument("--slug", default=DIGEST_SLUG, help="the digest to serve")
+    parser.add_argument("--corpus", type=Path, default=CORPUS_DIR, help="folder of corpus posts (*.md)")
     parser.add_argument("--profile", action="store_true", help="profile uncached renders instead of serving")
     parser.add_argument("--renders", type=int, default=200, help="renders to profile (with --profile)")
     args = parser.parse_args(argv)
-    if not CORPUS_DIR.is_dir():
-        print(f"no corpus posts at {CORPUS_DIR}: the benchmark serves them", file=sys.stderr)
+    if not args.corpus.is_dir():
+        print(f"no corpus posts at {args.corpus}: the benchmark serves them; pass --corpus DIR", file=sys.stderr)
         return 2
     if not args.profile and not shutil.which("wrk"):
         print("wrk is missing: apt-get install wrk (make bench does)", file=sys.stderr)
@@ -243,7 +244,7 @@ def main(argv=None):
 
     with tempfile.TemporaryDirectory(prefix="hotpapers-bench-static-") as static_root:
         env = production_env(static_root=static_root, redis_url=redis_url)
-        prepare(env)
+        prepare(env, args.corpus)
         if args.profile:
             profile(env, path=page, renders=args.renders)
             return 0
