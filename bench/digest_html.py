@@ -77,7 +77,8 @@ def main(argv=None):
                     saved.read_text().splitlines(), content.decode().splitlines(), "before", "after", n=0, lineterm=""
                 )
                 differing.append(f"{name}:\n" + "\n".join(list(diff)[:8]))
-        differing += [f"{path.name}: no longer rendered" for path in args.folder.glob("*.html") if path.name not in seen]
+        gone = [path.name for path in args.folder.glob("*.html") if path.name not in seen]
+        differing += [f"{name}: no longer rendered" for name in gone]
         print(f"{len(seen)} pages rendered, {len(differing)} differ from {args.folder}")
         for line in differing[:10]:
             print(line)
