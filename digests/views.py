@@ -12,15 +12,12 @@ from django.views.generic.detail import SingleObjectMixin
 
 from papers.selectors import attention_window
 
+from .digest_page import digest_page
 from .models import DailyDigest, Tag
 from .selectors import (
-    adjacent_digests,
     archive_years,
     digest_days,
-    digest_with_entries,
     digests_for_listing,
-    entries_with_display_links,
-    entries_with_why_lines,
     featured_digest,
     social_card_source,
     trending_papers,
@@ -68,15 +65,15 @@ class DigestDetailView(DetailView):
     context_object_name = "digest"
 
     def get_object(self, queryset=None):
-        return digest_with_entries(slug=self.kwargs["slug"], queryset=_visible_digests(self.request))
+        self.page = digest_page(slug=self.kwargs["slug"], queryset=_visible_digests(self.request))
+        return self.page.digest
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        digest = self.object
-        entries = entries_with_why_lines(entries_with_display_links(digest.entries.all()), digest=digest)
-        context["entries"] = entries
-        context["top_score"] = max((entry.retweets + entry.favorites for entry in entries), default=0)
-        context["previous_digest"], context["next_digest"] = adjacent_digests(digest)
+        digest, entries = self.object, self.page.entries
+        context["entries"] = entries  # each with its rendered section, `html`
+        context["tags"] = self.page.tags
+        context["previous_digest"], context["next_digest"] = self.page.previous, self.page.next
         context["is_preview"] = not digest.is_public
         card = digest_card_content(digest, [entry.title for entry in entries], len(entries))
         context["social_image_url"] = self.request.build_absolute_uri(

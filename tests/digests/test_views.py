@@ -272,11 +272,11 @@ def test_digest_page_links_its_neighbours(client):
 @pytest.mark.parametrize(
     ("entry_kwargs", "expected"),
     [
-        # the digest, tags, entries with papers, authorships, categories, posts, the ranking's one
-        # query for the "why" lines, previous and next digest
-        ({}, 9),
-        # snapshots add one lookup for their author names and one for their category codes
-        ({"shown_authors": ["Known Author", "Someone Else"], "shown_categories": ["cs.LG", "q-bio.NC"]}, 11),
+        # one statement for the digest, its tags, neighbours and entries with their papers, authors,
+        # categories and posts (digests.digest_page), and the ranking's one query for the "why" lines
+        ({}, 2),
+        # snapshots' author names and category codes are looked up in that same statement
+        ({"shown_authors": ["Known Author", "Someone Else"], "shown_categories": ["cs.LG", "q-bio.NC"]}, 2),
     ],
     ids=["paper-metadata", "snapshots"],
 )
