@@ -20,17 +20,22 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import OuterRef, Subquery
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import JSONObject
+from django.db.models.sql import Query
 from django.http import Http404
 from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from papers.models import Category, Paper, Tweet
+from papers.models import Category, Paper, Tweet, TweetQuerySet
 
-from .models import DailyDigest, DigestEntry, Tag
-from .selectors import ShownAuthor, digest_with_entries, entries_with_display_links, entries_with_why_lines
+from .models import DailyDigest, DailyDigestQuerySet, DigestEntry, DigestEntryQuerySet, Tag
+from .selectors import (
+    ShownAuthor,
+    adjacent_digests,
+    digest_with_entries,
+    entries_with_display_links,
+    entries_with_why_lines,
+)
 
 # Rendered entry sections kept per process (a digest has at most 30; a few KB each).
 ENTRY_HTML_CACHE_SIZE = 2048
@@ -47,92 +52,136 @@ class DigestPage:
 
 # One shown entry as JSON: what its section shows and nothing else. Snapshot author names and
 # category codes are paired with the Author and Category rows of that name or code, as
-# entries_with_display_links pairs them.
+# entries_with_display_links pairs them. Entries and posts go by their tables' own names, so the
+# querysets' rules ({shown_entry}, {visible_post}) apply as Django writes them.
 _ENTRY_JSON = """
 SELECT json_build_object(
-    'position', e.position, 'retweets', e.retweets, 'favorites', e.favorites, 'measured_at', e.measured_at,
-    'score', e.score, 'post_count', e.post_count, 'account_count', e.account_count, 'sources', e.sources,
-    'note', e.note, 'title', COALESCE(NULLIF(e.shown_title, ''), p.title),
-    'abstract', COALESCE(NULLIF(e.shown_abstract, ''), p.abstract), 'paper_id', p.id, 'arxiv_id', p.arxiv_id,
-    'authors', CASE WHEN e.shown_authors IS NULL THEN (
+    'position', entry.position, 'retweets', entry.retweets, 'favorites', entry.favorites,
+    'measured_at', entry.measured_at, 'score', entry.score, 'post_count', entry.post_count,
+    'account_count', entry.account_count, 'sources', entry.sources, 'note', entry.note,
+    'title', COALESCE(NULLIF(entry.shown_title, ''), p.title),
+    'abstract', COALESCE(NULLIF(entry.shown_abstract, ''), p.abstract), 'paper_id', p.id, 'arxiv_id', p.arxiv_id,
+    'authors', CASE WHEN entry.shown_authors IS NULL THEN (
         SELECT json_agg(json_build_array(a.name, a.slug) ORDER BY s.position)
         FROM papers_authorship s JOIN papers_author a ON a.id = s.author_id WHERE s.paper_id = p.id
     ) ELSE (
         SELECT json_agg(json_build_array(n.name, COALESCE(a.slug, '')) ORDER BY n.ord)
-        FROM jsonb_array_elements_text(e.shown_authors) WITH ORDINALITY n(name, ord)
+        FROM jsonb_array_elements_text(entry.shown_authors) WITH ORDINALITY n(name, ord)
         LEFT JOIN papers_author a ON a.name = n.name
     ) END,
-    'categories', CASE WHEN e.shown_categories IS NULL THEN (
+    'categories', CASE WHEN entry.shown_categories IS NULL THEN (
         SELECT json_agg(json_build_array(c.code, c.name) ORDER BY pc.position)
         FROM papers_papercategory pc JOIN papers_category c ON c.id = pc.category_id WHERE pc.paper_id = p.id
     ) ELSE (
         SELECT json_agg(json_build_array(n.code, COALESCE(c.name, '')) ORDER BY n.ord)
-        FROM jsonb_array_elements_text(e.shown_categories) WITH ORDINALITY n(code, ord)
+        FROM jsonb_array_elements_text(entry.shown_categories) WITH ORDINALITY n(code, ord)
         LEFT JOIN papers_category c ON c.code = n.code
     ) END,
     'posts', (
         SELECT json_agg(json_build_array(
-            t.id, t.url, t.author_handle, t.author_name, t.lang, t.text_dir, t.text, t.text_html, t.posted_at
-        ) ORDER BY et.position)
-        FROM digests_digestentrytweet et JOIN papers_tweet t ON t.id = et.tweet_id
-        WHERE et.entry_id = e.id AND t.id IN ({visible_posts})
+            post.id, post.url, post.author_handle, post.author_name, post.lang, post.text_dir, post.text,
+            post.text_html, post.posted_at
+        ) ORDER BY link.position)
+        FROM digests_digestentrytweet link JOIN papers_tweet post ON post.id = link.tweet_id
+        WHERE link.entry_id = entry.id AND {visible_post}
     )
 )::text
-FROM digests_digestentry e JOIN papers_paper p ON p.id = e.paper_id
-WHERE e.digest_id = "digests_dailydigest"."id" AND e.id IN ({shown_entries})
-ORDER BY e.position
+FROM digests_digestentry entry JOIN papers_paper p ON p.id = entry.paper_id
+WHERE entry.digest_id = digest.id AND {shown_entry}
+ORDER BY entry.position
 """
 
-_TAGS_JSON = """
-SELECT json_agg(json_build_array(t.name, t.slug) ORDER BY dt.position)::text
-FROM digests_digesttag dt JOIN digests_tag t ON t.id = dt.tag_id WHERE dt.digest_id = "digests_dailydigest"."id"
+# The digest and what surrounds it. {published_digest} and {published_neighbour} are the rule of
+# DailyDigest.objects.published(); an editor's preview (include_unpublished) skips it for the digest
+# itself, never for its neighbours.
+_STATEMENT = """
+SELECT {digest_columns},
+    (SELECT json_agg(json_build_array(t.name, t.slug) ORDER BY dt.position)::text
+     FROM digests_digesttag dt JOIN digests_tag t ON t.id = dt.tag_id WHERE dt.digest_id = digest.id),
+    (SELECT json_build_array(neighbour.slug, neighbour.title)::text FROM digests_dailydigest neighbour
+     WHERE neighbour.date < digest.date AND {published_neighbour} ORDER BY neighbour.date DESC LIMIT 1),
+    (SELECT json_build_array(neighbour.slug, neighbour.title)::text FROM digests_dailydigest neighbour
+     WHERE neighbour.date > digest.date AND {published_neighbour} ORDER BY neighbour.date LIMIT 1),
+    ARRAY({entries})
+FROM digests_dailydigest digest
+WHERE digest.slug = %s AND (%s OR {published_digest})
 """
+_NOW = object()  # where the statement's parameters take the time of the request
 
 
-def _sql(queryset):
-    return queryset.query.sql_with_params()
+def _rule(model, q, alias):
+    """A queryset rule (a Q on the model's own columns) as SQL on `alias`, with its parameters."""
+    query = Query(model)
+    sql, params = query.build_where(q).as_sql(query.get_compiler(connection=connection), connection)
+    return sql.replace(connection.ops.quote_name(model._meta.db_table), alias), list(params)
 
 
 @functools.cache
-def _rule_sql():
-    """The shown-entry and visible-post rules as SQL (no parameters: they are constants)."""
-    shown, shown_params = _sql(DigestEntry.objects.shown().order_by().values("id"))
-    visible, visible_params = _sql(Tweet.objects.visible().order_by().values("id"))
-    return shown, list(shown_params), visible, list(visible_params)
-
-
-def _neighbour(*, before):
-    published = DailyDigest.objects.published().order_by("-date" if before else "date")
-    published = published.filter(**{"date__lt" if before else "date__gt": OuterRef("date")})
-    return Subquery(published.values(json=JSONObject(slug="slug", title="title"))[:1])
-
-
-def digest_page(*, slug, queryset=None):
-    """The digest `slug` among `queryset` (default: the published ones) ready to render; 404 if absent."""
-    queryset = _page_queryset(slug, DailyDigest.objects.published() if queryset is None else queryset)
-    if connection.vendor != "postgresql":
-        return _page_from_orm(slug, queryset)
-    shown, shown_params, visible, visible_params = _rule_sql()
-    entries_sql = _ENTRY_JSON.format(shown_entries=shown, visible_posts=visible)
-    queryset = queryset.annotate(
-        tags_json=RawSQL(_TAGS_JSON, []),
-        entry_texts=RawSQL(f"ARRAY({entries_sql})", [*visible_params, *shown_params]),
+def _statement():
+    """(SQL, parameters with _NOW for the time) of the page's statement, built once per process."""
+    shown, shown_params = _rule(DigestEntry, DigestEntryQuerySet.shown_q(), "entry")
+    visible, visible_params = _rule(Tweet, TweetQuerySet.visible_q(), "post")
+    if shown_params or visible_params:
+        raise ValueError("the entry and post rules are written without parameters")
+    # A time no digest is published at stands for the request's, so its places in the parameters are known.
+    marker = dt.datetime(1, 1, 1, 0, 0, 1, tzinfo=dt.UTC)
+    published = DailyDigestQuerySet.published_q(now=marker)
+    neighbour, neighbour_params = _rule(DailyDigest, published, "neighbour")
+    own, own_params = _rule(DailyDigest, published, "digest")
+    sql = _STATEMENT.format(
+        digest_columns=", ".join(f"digest.{connection.ops.quote_name(column)}" for column in _digest_columns()),
+        published_neighbour=neighbour,
+        published_digest=own,
+        entries=_ENTRY_JSON.format(shown_entry=shown, visible_post=visible).replace("%", "%%"),
     )
-    digest = queryset.first()
-    if digest is None:
+    now = [_NOW if value == marker else value for value in neighbour_params]
+    return sql, (now, now, [_NOW if value == marker else value for value in own_params])
+
+
+def _digest_columns():
+    return [field.column for field in DailyDigest._meta.concrete_fields]
+
+
+def digest_page(*, slug, include_unpublished=False):
+    """The published digest `slug` (any digest for an editor's preview) ready to render; 404 if absent."""
+    if connection.vendor != "postgresql":
+        return _page_from_orm(slug, include_unpublished=include_unpublished)
+    sql, (previous_params, next_params, own_params) = _statement()
+    now = timezone.now()
+    params = [
+        *(now if value is _NOW else value for value in (*previous_params, *next_params)),
+        slug,
+        include_unpublished,
+        *(now if value is _NOW else value for value in own_params),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         raise Http404("No digest here")
-    return _page(digest, json.loads(digest.tags_json or "[]"), digest.entry_texts)
+    fields = [field.attname for field in DailyDigest._meta.concrete_fields]
+    columns = len(fields)
+    digest = DailyDigest.from_db(connection.alias, fields, row[:columns])
+    tags, previous, following, entry_texts = row[columns:]
+    return _page(digest, json.loads(tags or "[]"), _neighbour(previous), _neighbour(following), entry_texts)
 
 
-def _page_queryset(slug, queryset):
-    return queryset.filter(slug=slug).annotate(previous=_neighbour(before=True), next=_neighbour(before=False))
+def _neighbour(text):
+    if not text:
+        return None
+    slug, title = json.loads(text)
+    return DailyDigest(slug=slug, title=title)
 
 
-def _page_from_orm(slug, queryset):
+def _page_from_orm(slug, *, include_unpublished=False):
     """The same JSON from the ORM's queries, for databases the statement above is not written for."""
-    digest = digest_with_entries(slug=slug, queryset=queryset)
+    digest = digest_with_entries(
+        slug=slug, queryset=DailyDigest.objects.all() if include_unpublished else DailyDigest.objects.published()
+    )
     tags = [[digest_tag.tag.name, digest_tag.tag.slug] for digest_tag in digest.digest_tags.all()]
-    return _page(digest, tags, [entry_json(entry) for entry in entries_with_display_links(digest.entries.all())])
+    previous, following = adjacent_digests(digest)
+    entries = [entry_json(entry) for entry in entries_with_display_links(digest.entries.all())]
+    return _page(digest, tags, previous, following, entries)
 
 
 def entry_json(entry):
@@ -168,7 +217,7 @@ def _datetime(text):
     return dt.datetime.fromisoformat(text) if text else None
 
 
-def _page(digest, tags, entry_texts):
+def _page(digest, tags, previous, following, entry_texts):
     entries = []
     for text in entry_texts:
         data = json.loads(text)
@@ -186,8 +235,8 @@ def _page(digest, tags, entry_texts):
         digest=digest,
         tags=[Tag(name=name, slug=tag_slug) for name, tag_slug in tags],
         entries=entries,
-        previous=DailyDigest(**digest.previous) if digest.previous else None,
-        next=DailyDigest(**digest.next) if digest.next else None,
+        previous=previous,
+        next=following,
     )
 
 

@@ -51,9 +51,13 @@ class DigestListView(ListView):
         return context
 
 
-def _visible_digests(request):
+def _previews(request):
     """Readers see published digests; editors also preview drafts and scheduled ones."""
-    if request.user.is_active and request.user.is_staff:
+    return request.user.is_active and request.user.is_staff
+
+
+def _visible_digests(request):
+    if _previews(request):
         return DailyDigest.objects.all()
     return DailyDigest.objects.published()
 
@@ -65,7 +69,7 @@ class DigestDetailView(DetailView):
     context_object_name = "digest"
 
     def get_object(self, queryset=None):
-        self.page = digest_page(slug=self.kwargs["slug"], queryset=_visible_digests(self.request))
+        self.page = digest_page(slug=self.kwargs["slug"], include_unpublished=_previews(self.request))
         return self.page.digest
 
     def get_context_data(self, **kwargs):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from digests import digest_page
 from digests.html import render_markdown, sanitize_post_html
-from digests.models import DailyDigest, DigestEntryTweet
+from digests.models import DigestEntryTweet
 from digests.selectors import digest_with_entries
 from papers.models import Author, Category
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory, TagFactory
@@ -98,10 +98,8 @@ def test_the_statement_and_the_orm_give_the_same_page(client):
     DigestEntryTweet.objects.create(entry=snapshot, tweet=snapshot.tweets.first(), position=2)  # embedded twice
     DigestEntryTweet.objects.create(entry=snapshot, tweet=TweetFactory(is_hidden=True, text="Hidden"), position=3)
     DigestEntryFactory(digest=digest, position=3, is_excluded=True, shown_title="Excluded")
-    queryset = DailyDigest.objects.published()
-
-    statement = digest_page.digest_page(slug=digest.slug, queryset=queryset)
-    orm = digest_page._page_from_orm(digest.slug, digest_page._page_queryset(digest.slug, queryset))
+    statement = digest_page.digest_page(slug=digest.slug)
+    orm = digest_page._page_from_orm(digest.slug)
 
     assert [entry.html for entry in statement.entries] == [entry.html for entry in orm.entries]
     assert len(statement.entries) == 2 and "Hidden" not in statement.entries[1].html
