@@ -22,13 +22,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
-from django.db.models.sql import Query
 from django.http import Http404
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from papers.models import Category, Paper, Tweet, TweetQuerySet
+from papers.sql_rules import rule_sql
 
 from .models import DailyDigest, DailyDigestQuerySet, DigestEntry, DigestEntryQuerySet, Tag
 from .selectors import (
@@ -111,25 +111,18 @@ WHERE digest.slug = %s AND (%s OR {published_digest})
 _NOW = object()  # where the statement's parameters take the time of the request
 
 
-def _rule(model, q, alias):
-    """A queryset rule (a Q on the model's own columns) as SQL on `alias`, with its parameters."""
-    query = Query(model)
-    sql, params = query.build_where(q).as_sql(query.get_compiler(connection=connection), connection)
-    return sql.replace(connection.ops.quote_name(model._meta.db_table), alias), list(params)
-
-
 @functools.cache
 def _statement():
     """(SQL, parameters with _NOW for the time) of the page's statement, built once per process."""
-    shown, shown_params = _rule(DigestEntry, DigestEntryQuerySet.shown_q(), "entry")
-    visible, visible_params = _rule(Tweet, TweetQuerySet.visible_q(), "post")
+    shown, shown_params = rule_sql(DigestEntry, DigestEntryQuerySet.shown_q(), "entry")
+    visible, visible_params = rule_sql(Tweet, TweetQuerySet.visible_q(), "post")
     if shown_params or visible_params:
         raise ValueError("the entry and post rules are written without parameters")
     # A time no digest is published at stands for the request's, so its places in the parameters are known.
     marker = dt.datetime(1, 1, 1, 0, 0, 1, tzinfo=dt.UTC)
     published = DailyDigestQuerySet.published_q(now=marker)
-    neighbour, neighbour_params = _rule(DailyDigest, published, "neighbour")
-    own, own_params = _rule(DailyDigest, published, "digest")
+    neighbour, neighbour_params = rule_sql(DailyDigest, published, "neighbour")
+    own, own_params = rule_sql(DailyDigest, published, "digest")
     sql = _STATEMENT.format(
         digest_columns=", ".join(f"digest.{connection.ops.quote_name(column)}" for column in _digest_columns()),
         published_neighbour=neighbour,

@@ -8,10 +8,12 @@ import dataclasses
 import datetime as dt
 
 from django.db.models import Count, F, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Authorship, Category, Paper, PaperCategory, Tweet, TweetMetrics, TweetQuerySet
+from .sql_rules import rule_sql
 
 TRENDING_DAYS = 7
 RELATED_LIMIT = 5
@@ -158,13 +160,10 @@ def related_papers(paper, *, limit=RELATED_LIMIT):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    candidates = Paper.objects.filter(
-        Q(pk__in=Authorship.objects.filter(author_id__in=author_ids).values("paper"))
-        | Q(pk__in=PaperCategory.objects.filter(category_id__in=category_ids).values("paper"))
-    ).exclude(pk=paper.pk)
+    candidates = RawSQL(*_related_ids_sql(paper, author_ids, category_ids, limit))
     return (
         papers_for_listing()
-        .filter(pk__in=candidates.values("pk"))
+        .filter(pk__in=candidates)
         .annotate(
             shared_authors=Coalesce(Subquery(shared_authors, output_field=IntegerField()), Value(0)),
             shared_categories=Coalesce(Subquery(shared_categories, output_field=IntegerField()), Value(0)),
@@ -175,6 +174,48 @@ def related_papers(paper, *, limit=RELATED_LIMIT):
         )
         .order_by("-relatedness", "-attention", *NEWEST)[:limit]
     )
+
+
+# The related papers' ids, best first: each shared author or category is one row of a small union,
+# summed per paper, so only the papers tying at the cut-off need their attention read (a correlated
+# sum, as _attention writes it). Scoring every paper that shares a broad category one by one, in full
+# rows, cost most of a paper page.
+_RELATED_IDS = """
+WITH shared AS (
+    SELECT paper_id, SUM(weight) AS relatedness FROM (
+        SELECT paper_id, %s AS weight FROM papers_authorship WHERE author_id IN ({authors})
+        UNION ALL
+        SELECT paper_id, %s AS weight FROM papers_papercategory WHERE category_id IN ({categories})
+    ) link
+    WHERE paper_id <> %s
+    GROUP BY paper_id
+), cutoff AS (
+    SELECT relatedness FROM shared ORDER BY relatedness DESC LIMIT 1 OFFSET %s
+)
+SELECT paper.id
+FROM shared JOIN papers_paper paper ON paper.id = shared.paper_id
+WHERE shared.relatedness >= COALESCE((SELECT relatedness FROM cutoff), 0)
+ORDER BY shared.relatedness DESC,
+    COALESCE((
+        SELECT SUM(post.retweets + post.likes) FROM papers_tweet_papers tagged
+        JOIN papers_tweet post ON post.id = tagged.tweet_id
+        WHERE tagged.paper_id = paper.id AND {visible}
+    ), 0) DESC,
+    paper.announced_on DESC NULLS LAST, paper.published DESC NULLS LAST, paper.arxiv_id DESC
+LIMIT %s
+"""
+
+
+def _related_ids_sql(paper, author_ids, category_ids, limit):
+    """(SQL, params) of the ids of the `limit` papers most related to `paper`, for a pk__in filter."""
+    visible, visible_params = rule_sql(Tweet, TweetQuerySet.visible_q(), "post")
+    sql = _RELATED_IDS.format(
+        authors=", ".join(["%s"] * len(author_ids)) or "NULL",
+        categories=", ".join(["%s"] * len(category_ids)) or "NULL",
+        visible=visible,
+    )
+    params = [RELATED_AUTHOR_WEIGHT, *author_ids, RELATED_CATEGORY_WEIGHT, *category_ids, paper.pk, limit - 1]
+    return sql, [*params, *visible_params, limit]
 
 
 def categories_index():
