@@ -96,6 +96,22 @@ def test_related_papers_prefer_shared_authors_then_shared_categories(client):
     assert "1 shared author" in html and "2 shared categories" in html and "Unrelated" not in html
 
 
+def test_related_papers_tying_past_the_limit_go_by_visible_attention_then_newest(client):
+    """Only the papers tying at the cut-off have their attention read: the order is still the whole rule's."""
+    paper = PaperFactory(title="The paper", with_categories=["cs.LG"])
+    newer, older = dt.datetime(2022, 1, 12, tzinfo=dt.UTC), dt.datetime(2021, 1, 12, tzinfo=dt.UTC)
+    quiet = [PaperFactory(title=f"Quiet {n}", with_categories=["cs.LG"], published=older) for n in range(6)]
+    PaperFactory(title="Quiet but newest", with_categories=["cs.LG"], published=newer)
+    for n, likes in enumerate([5, 40, 20]):
+        TweetFactory(likes=likes, retweets=0).papers.add(quiet[n])
+    TweetFactory(likes=1000, retweets=0, is_hidden=True).papers.add(quiet[5])  # hidden: counts nothing
+
+    related = client.get(paper.get_absolute_url()).context["related"]
+
+    assert [p.title for p in related] == ["Quiet 1", "Quiet 2", "Quiet 0", "Quiet but newest", related[4].title]
+    assert related[4].title.startswith("Quiet ") and related[4].title not in {"Quiet 0", "Quiet 1", "Quiet 2"}
+
+
 # Paper metadata
 
 
