@@ -8,8 +8,7 @@ DigestEntry shown, Tweet visible), and an entry's section is rendered from its J
 and kept in this process keyed by that text: an edit to the entry, its paper, an author, a
 category or a post changes the text, so the page shows the edit at once; nothing to invalidate.
 
-Entries imported from a Markdown post keep their "why" line as the ranking counts it when the
-digest was built (digests.selectors.entries_with_why_lines: one query more for those pages).
+Each entry's "why" line comes from the ranking's figures stored with it (built or imported).
 Other databases (SQLite for `make run`) read the same JSON from the ORM's queries.
 """
 
@@ -242,7 +241,7 @@ def _page(digest, tags, previous, following, entry_texts):
         entry.paper = Paper(id=data["paper_id"], arxiv_id=data["arxiv_id"], title=data["title"], abstract="")
         entry.json = text
         entries.append(entry)
-    entries_with_why_lines(entries, digest=digest)
+    entries_with_why_lines(entries)
     top_score = max((entry.retweets + entry.favorites for entry in entries), default=0)
     for entry in entries:
         html = entry_html(entry.json, entry.why_line, top_score, settings.HOTPAPERS_LOAD_X_WIDGETS)

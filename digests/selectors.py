@@ -4,19 +4,16 @@ Each function returns querysets or objects whose rendering costs a fixed number 
 queries, whatever the number of digests, entries, authors or posts on the page.
 """
 
-import dataclasses
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Subquery, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 
 from papers.models import Author, Authorship, Category, PaperCategory, TweetQuerySet
 from papers.selectors import papers_posted_about
 
 from .models import DailyDigest, DigestEntry, DigestEntryQuerySet, DigestEntryTweet, DigestTag
-from .ranking import rank_papers, why_line
 from .social_card import CARD_TITLES
 
 LISTING_TOP_ENTRIES = 3
@@ -115,26 +112,17 @@ def _shown_author(name, author):
     return ShownAuthor(name, author.slug if author else "")
 
 
-def entries_with_why_lines(entries, *, digest):
+def entries_with_why_lines(entries):
     """Give each entry `why_line`, the ranking's account of it ("Score 1,582 (reposts + likes): 2 posts
-    from 2 accounts on X"), as it stood when the digest was built (one query at most).
+    from 2 accounts on X"), as it stood when the digest was built: its stored snapshot, no query.
 
-    An entry digests_build made carries that snapshot (DigestEntry.why_line). One imported from a
-    Markdown post has its totals only: its score is that snapshot, the one its metrics line shows,
-    and its posts and accounts are those the ranking rule counts up to when the digest was built.
-    An imported entry none of whose posts counts gets no line.
+    digests_build stores the ranking's figures on every entry; an import stores those behind the
+    post's totals (importing_rows.ranking_figures). An entry with no figures (its score 0 aside)
+    counted no post when it was built, and pages show it no line.
     """
-    imported = [entry for entry in entries if not entry.has_ranking_snapshot]
-    as_of = digest.generated_at or digest.published_at or timezone.now()
-    ranked = rank_papers(paper_ids=[entry.paper_id for entry in imported], as_of=as_of) if imported else {}
-    for entry in imported:
-        standing = ranked.get(entry.paper_id)
-        entry.why_line = ""
-        if standing is not None and standing.post_count:
-            shown = dataclasses.replace(
-                standing, score=entry.retweets + entry.favorites, retweets=entry.retweets, favorites=entry.favorites
-            )
-            entry.why_line = why_line(shown)
+    for entry in entries:
+        if not entry.has_ranking_snapshot:
+            entry.why_line = ""
     return entries
 
 

@@ -6,12 +6,14 @@ import pytest
 from django.db import transaction
 
 from digests.models import DailyDigest, DigestEntry, DigestEntryTweet
+from digests.ranking import rank_papers
 from digests.services.exporting import digest_export_markdown
 from digests.services.importing import digest_import_text
 from papers.models import Author, Category, Paper, Tweet
 from tests.digests.post_samples import (
     SEED_BYTES,
     SEED_SLUG,
+    SEED_TEXT,
     database_dump,
     make_entry,
     make_post,
@@ -285,3 +287,20 @@ def test_ids_are_stored_by_base_id_and_exported_as_the_post_wrote_them():
         "math.GT/0309136",
         "2201.04182v2",
     ]
+
+
+def test_an_import_stores_the_posts_and_accounts_behind_each_entrys_totals():
+    """The "why" line of an imported entry is a snapshot as of its digest's build time, as a built entry's is."""
+    digest_import_text(text=SEED_TEXT, name="seed.md")
+    entries = list(DigestEntry.objects.filter(digest__slug=SEED_SLUG).select_related("digest").order_by("position"))
+    ranked = rank_papers(paper_ids=[entry.paper_id for entry in entries], as_of=entries[0].digest.generated_at)
+
+    for entry in entries:
+        standing = ranked[entry.paper_id]
+        assert (entry.post_count, entry.account_count, entry.sources) == (
+            standing.post_count,
+            standing.account_count,
+            list(standing.sources),
+        )
+    assert entries[0].has_ranking_snapshot
+    assert entries[0].why_line.startswith(f"Score {entries[0].score:,} (reposts + likes): ")

@@ -10,7 +10,8 @@ import time_machine
 from django.urls import reverse
 from PIL import Image
 
-from digests.models import DailyDigest
+from digests.models import DailyDigest, DigestEntry
+from digests.services.importing_rows import ranking_figures
 from papers.selectors import attention_window
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory
 from tests.papers.factories import PaperFactory, TweetFactory
@@ -146,10 +147,15 @@ def test_digest_page_folds_posts_after_the_third(client):
 
 
 def test_each_entry_says_why_it_is_there_with_the_score_it_shows(client):
+    """An imported entry's line: its totals, and the posts and accounts behind them stored at import."""
     digest = DailyDigestFactory(date=dt.date(2022, 1, 13))
     entry = DigestEntryFactory(digest=digest, position=1, retweets=1343, favorites=239, with_tweets=2)
     silent = DigestEntryFactory(digest=digest, position=2, retweets=60, favorites=0)
     TweetFactory(author_handle="Other", external_id="99").papers.add(entry.paper)  # a third account
+    rows = [{"paper_id": e.paper_id, "score": e.score} for e in (entry, silent)]
+    for row in ranking_figures(entry_rows=rows, as_of=digest.generated_at):
+        DigestEntry.objects.filter(digest=digest, paper_id=row.pop("paper_id")).update(**row)
+    TweetFactory(author_handle="Later", external_id="100").papers.add(entry.paper)  # after the import: not counted
 
     response = client.get(digest.get_absolute_url())
 

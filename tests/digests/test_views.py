@@ -273,10 +273,10 @@ def test_digest_page_links_its_neighbours(client):
     ("entry_kwargs", "expected"),
     [
         # one statement for the digest, its tags, neighbours and entries with their papers, authors,
-        # categories and posts (digests.digest_page), and the ranking's one query for the "why" lines
-        ({}, 2),
+        # categories and posts (digests.digest_page); the "why" lines are the entries' stored figures
+        ({}, 1),
         # snapshots' author names and category codes are looked up in that same statement
-        ({"shown_authors": ["Known Author", "Someone Else"], "shown_categories": ["cs.LG", "q-bio.NC"]}, 2),
+        ({"shown_authors": ["Known Author", "Someone Else"], "shown_categories": ["cs.LG", "q-bio.NC"]}, 1),
     ],
     ids=["paper-metadata", "snapshots"],
 )
