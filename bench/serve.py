@@ -178,12 +178,11 @@ def run_wrk(url, *, duration, threads, connections):
 
 # Where a render spends its time, by the functions that stand for each part of it.
 PROFILE_PARTS = (
-    ("queries: digest, tags, entries, authors, categories, posts", ("digests/selectors.py", "digest_with_entries")),
-    ("queries: previous and next digest", ("digests/selectors.py", "adjacent_digests")),
+    ("the page's one statement and its entries", ("digests/digest_page.py", "digest_page")),
     ("  of which waiting on PostgreSQL", ("psycopg/connection.py", "wait")),
+    ("  entry sections rendered (misses: none once warm)", ("digests/digest_page.py", "entry_html")),
     ("template rendering", ("django/template/response.py", "render")),
     ("  {% url %} (reverse)", ("django/urls/base.py", "reverse")),
-    ("  embedded posts (inclusion tag)", ("django/template/library.py", "render")),
     ("  date filters", ("django/template/defaultfilters.py", "date")),
     ("  sanitizing posts, rendering notes", ("digests/html.py", "sanitize_post_html", "render_markdown")),
 )
