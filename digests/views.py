@@ -4,12 +4,12 @@ import datetime as dt
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.dates import MonthArchiveView, YearArchiveView
 from django.views.generic.detail import SingleObjectMixin
 
+from papers.reversed_urls import cached_reverse
 from papers.selectors import attention_window
 
 from .digest_page import digest_page
@@ -81,7 +81,7 @@ class DigestDetailView(DetailView):
         context["is_preview"] = not digest.is_public
         card = digest_card_content(digest, [entry.title for entry in entries], len(entries))
         context["social_image_url"] = self.request.build_absolute_uri(
-            f"{reverse('digests:digest-card', args=[digest.slug])}?v={card.fingerprint}"
+            f"{cached_reverse('digests:digest-card', digest.slug)}?v={card.fingerprint}"
         )
         return context
 

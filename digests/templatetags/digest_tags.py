@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 from digests.html import render_arxiv_teaser, render_arxiv_text, render_markdown, sanitize_post_html
 from digests.selectors import best_entries_for_papers, published_entries_for_paper
 from papers.charts import attention_chart
+from papers.reversed_urls import cached_reverse
 from papers.selectors import metrics_history
 
 register = template.Library()
@@ -51,6 +52,12 @@ def embedded_post(context, tweet):
         "post_url": http_url(tweet.url),
         "load_x_widgets": context.get("load_x_widgets", False),
     }
+
+
+@register.simple_tag
+def site_url(name, *args):
+    """{% url name args %} for the site's own pages, reversed once per process (papers.reversed_urls)."""
+    return cached_reverse(name, *args)
 
 
 @register.simple_tag
@@ -134,20 +141,20 @@ def digest_json_ld(context, digest, entries, image_url):
         "@type": "BlogPosting",
         "headline": digest.title,
         "description": digest.description or digest.title,
-        "url": request.build_absolute_uri(digest.get_absolute_url()),
+        "url": request.build_absolute_uri(cached_reverse("digests:digest-detail", digest.slug)),
         "image": image_url,
         "datePublished": digest.published_at.isoformat() if digest.published_at else None,
         "dateModified": digest.modified_at.isoformat() if digest.modified_at else None,
         "isPartOf": {
             "@type": "Blog",
             "name": settings.HOTPAPERS_SITE_NAME,
-            "url": request.build_absolute_uri(reverse("digests:digest-list")),
+            "url": request.build_absolute_uri(cached_reverse("digests:digest-list")),
         },
         "mentions": [
             {
                 "@type": "ScholarlyArticle",
                 "name": " ".join(entry.title.split()),
-                "url": request.build_absolute_uri(entry.paper.get_absolute_url()),
+                "url": request.build_absolute_uri(cached_reverse("papers:paper-detail", entry.paper.arxiv_id)),
                 "sameAs": entry.paper.abs_url,
             }
             for entry in entries
