@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import Http404
 from django.template.loader import get_template
+from django.urls import get_script_prefix
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -244,7 +245,7 @@ def _page(digest, tags, previous, following, entry_texts):
     entries_with_why_lines(entries)
     top_score = max((entry.retweets + entry.favorites for entry in entries), default=0)
     for entry in entries:
-        html = entry_html(entry.json, entry.why_line, top_score, settings.HOTPAPERS_LOAD_X_WIDGETS)
+        html = entry_html(entry.json, entry.why_line, top_score, settings.HOTPAPERS_LOAD_X_WIDGETS, get_script_prefix())
         entry.html = mark_safe(html)  # noqa: S308 (the template's output, escaped as it renders)
     return DigestPage(
         digest=digest,
@@ -256,8 +257,11 @@ def _page(digest, tags, previous, following, entry_texts):
 
 
 @functools.lru_cache(maxsize=ENTRY_HTML_CACHE_SIZE)
-def entry_html(text, why_line, top_score, load_x_widgets):
-    """An entry's section (includes/digest_entry.html) from its JSON, its "why" line and the page's top score."""
+def entry_html(text, why_line, top_score, load_x_widgets, script_prefix):
+    """An entry's section (includes/digest_entry.html) from its JSON, its "why" line and the page's top score.
+
+    The script prefix is part of the key only: the section's links are reversed under it.
+    """
     data = json.loads(text)
     entry = DigestEntry(
         **{name: data[name] for name in _ENTRY_FIELDS},
