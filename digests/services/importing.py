@@ -320,8 +320,9 @@ def _write(plan, digest, *, created, changed):
         entry.rank: _entry_row(entry, papers[arxiv_id], authors_of[arxiv_id], categories_of[arxiv_id])
         for entry, arxiv_id in zip(post.entries, plan.arxiv_ids, strict=True)
     }
-    rows.ranking_figures(entry_rows=entry_rows.values(), as_of=digest.generated_at or digest.published_at)
     entries, entries_written = rows.sync_entries(digest=digest, rows=entry_rows)
+    as_of = digest.generated_at or digest.published_at
+    entries_written += rows.store_ranking_figures(entries=entries.values(), as_of=as_of)
     entry_tweets_written = rows.sync_entry_tweets(
         digest=digest,
         wanted={

@@ -26,32 +26,33 @@ ENTRY_FIELDS = (
     "shown_abstract",
     "shown_categories",
     "shown_arxiv_id",
-    "post_count",
-    "account_count",
-    "sources",
 )
 IMPORT_REASON = "Imported from a Markdown post"
 # Fields an import fills on a post learned elsewhere, when they are empty there; it never overwrites them.
 TWEET_FILLABLE_FIELDS = ("url", "author_handle", "author_name", "lang", "text", "text_html", "posted_at")
 
 
-def ranking_figures(*, entry_rows, as_of):
-    """The rows given the ranking's figures behind their totals as of the digest's build time (one query).
+def store_ranking_figures(*, entries, as_of):
+    """Entries without the ranking's figures get those behind their totals as of the build time (one query).
 
     A post gives an entry's totals only; the posts and accounts behind them, as the ranking rule counts
     them up to `as_of`, are stored with it once, here, so its "why" line is a snapshot like a built
-    entry's (DigestEntry.why_line) and no page reads the posts again for it. An entry scoring 0, or
-    none of whose posts counts, keeps no figures: its page shows no line.
+    entry's (DigestEntry.why_line) and no page reads the posts again for it. Figures already stored (a
+    build's, an earlier import's) stay; an entry none of whose posts counts keeps none: its page shows
+    no line. Returns the number of entries written.
     """
-    scored = [row for row in entry_rows if row["score"]]
-    ranked = rank_papers(paper_ids=[row["paper_id"] for row in scored], as_of=as_of) if scored else {}
-    for row in entry_rows:
-        standing = ranked.get(row["paper_id"]) if row["score"] else None
-        counted = standing is not None and standing.post_count
-        row["post_count"] = standing.post_count if counted else 0
-        row["account_count"] = standing.account_count if counted else 0
-        row["sources"] = list(standing.sources) if counted else []
-    return entry_rows
+    waiting = [entry for entry in entries if not entry.has_ranking_snapshot]
+    ranked = rank_papers(paper_ids=[entry.paper_id for entry in waiting], as_of=as_of) if waiting else {}
+    counted = []
+    for entry in waiting:
+        standing = ranked.get(entry.paper_id)
+        if standing is not None and standing.post_count:
+            entry.post_count, entry.account_count = standing.post_count, standing.account_count
+            entry.sources = list(standing.sources)
+            counted.append(entry)
+    if counted:
+        DigestEntry.objects.bulk_update(counted, ["post_count", "account_count", "sources"])
+    return len(counted)
 
 
 def tags_for_names(*, names):

@@ -10,8 +10,8 @@ import time_machine
 from django.urls import reverse
 from PIL import Image
 
-from digests.models import DailyDigest, DigestEntry
-from digests.services.importing_rows import ranking_figures
+from digests.models import DailyDigest
+from digests.services.importing_rows import store_ranking_figures
 from papers.selectors import attention_window
 from tests.digests.factories import DailyDigestFactory, DigestEntryFactory
 from tests.papers.factories import PaperFactory, TweetFactory
@@ -152,9 +152,7 @@ def test_each_entry_says_why_it_is_there_with_the_score_it_shows(client):
     entry = DigestEntryFactory(digest=digest, position=1, retweets=1343, favorites=239, with_tweets=2)
     silent = DigestEntryFactory(digest=digest, position=2, retweets=60, favorites=0)
     TweetFactory(author_handle="Other", external_id="99").papers.add(entry.paper)  # a third account
-    rows = [{"paper_id": e.paper_id, "score": e.score} for e in (entry, silent)]
-    for row in ranking_figures(entry_rows=rows, as_of=digest.generated_at):
-        DigestEntry.objects.filter(digest=digest, paper_id=row.pop("paper_id")).update(**row)
+    store_ranking_figures(entries=[entry, silent], as_of=digest.generated_at)  # as an import does
     TweetFactory(author_handle="Later", external_id="100").papers.add(entry.paper)  # after the import: not counted
 
     response = client.get(digest.get_absolute_url())
