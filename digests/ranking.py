@@ -20,7 +20,8 @@ The rule, in full (README "How papers are ranked" says it for readers):
 
 It runs in the database: one query for a day, window functions picking each account's best post,
 totalling each paper and numbering its embeddable posts, one row per candidate back, already ranked.
-PostgreSQL and SQLite (3.28+, named windows) alike; on PostgreSQL two sort keys are compared under COLLATE "C".
+It reads the posts' fields from the copy their links to papers hold (papers/link_columns.py), in the
+order of an index made for it. PostgreSQL and SQLite (3.28+, named windows) alike.
 
     ranking = rank_day(day=dt.date(2022, 1, 13))
     for ranked in ranking.featured:
@@ -178,39 +179,38 @@ def _limit(name, value, default, *, minimum=0):
 
 
 # {where} selects the papers to rank; it is used twice (the posts of those papers, and those papers
-# with or without posts). Each step reads the rows of the one before, so PostgreSQL streams them
-# through a single sort of the day's posts:
+# with or without posts). The posts are read from their links to the papers (papers/link_columns.py:
+# each link holds a copy of its post's platform, lowercased handle, score, reposts, time and
+# visibility, kept by triggers), in the order of the link table's ranking index: paper, account, best
+# first. Each step reads the rows of the one before, so PostgreSQL streams them from that index (an
+# index-only scan, no join to the posts, no sort of the day's posts):
 # - `visible` numbers each account's posts on each paper, best first (account_rank 1 is the post
-#   that counts). The sort is by paper, then account: every later window partitions by paper alone,
-#   so it reuses this order instead of sorting again.
+#   that counts), in the index's order. Every later window partitions by paper alone, so it reuses
+#   this order instead of sorting again.
 # - `counted` gives every row its paper's totals as whole-partition window aggregates (computed once
 #   per paper): the sums over the counted posts, the number of visible posts, the platforms, and the
 #   best score (the best post of a paper is always its account's best, so MAX over every visible
 #   post is the best counted score).
 # - `ranked` keeps only the counted posts that can be embedded, those reaching the post threshold or
-#   scoring the paper's best, a few per paper, and numbers them best first: the second sort is over
+#   scoring the paper's best, a few per paper, and numbers them best first: the one sort is over
 #   these few rows only, not over the day's posts.
 # - `per_paper` folds them into one row per paper and pivots the first `max_embedded` into columns
 #   (portable, unlike ordered string aggregates).
 # The outer query adds the papers with no posts and orders the ranking (score, then arXiv id in
-# code-point order: COLLATE "C" on PostgreSQL, SQLite's default BINARY). On PostgreSQL the account key
-# is also compared under "C": equality is the same under any deterministic collation, and byte
-# comparisons make that sort cheaper than the locale's (about a tenth of the query on the bench day).
-# The time test is written so the planner can estimate it from posted_at's statistics.
+# code-point order: COLLATE "C" on PostgreSQL, SQLite's default BINARY). `NOT link.is_hidden` is
+# spelled as the index's condition is, so that both databases use that partial index.
 _QUERY = """
 WITH visible AS (
-    SELECT link.{link_paper} AS paper_id, post.id AS post_id, post.source AS source,
-           post.retweets AS retweets, post.retweets + post.likes AS score,
-           COALESCE(post.posted_at, post.created_at) AS posted,
+    SELECT link.paper_id AS paper_id, link.tweet_id AS post_id, link.source AS source,
+           link.retweets AS retweets, link.score AS score, link.posted AS posted,
            ROW_NUMBER() OVER (
-               PARTITION BY link.{link_paper}, LOWER(post.author_handle){collate}, post.source{collate}
-               ORDER BY post.retweets + post.likes DESC, COALESCE(post.posted_at, post.created_at), post.id
+               PARTITION BY link.paper_id, link.source, link.handle_key
+               ORDER BY link.score DESC, link.posted, link.tweet_id
            ) AS account_rank
-    FROM {link_table} link
-    JOIN {tweet_table} post ON post.id = link.{link_tweet}
-    WHERE link.{link_paper} IN (SELECT paper.id FROM {paper_table} paper WHERE {where})
-      AND post.is_hidden = %s
-      AND (post.posted_at <= %s OR (post.posted_at IS NULL AND post.created_at <= %s))
+    FROM papers_tweet_papers link
+    WHERE link.paper_id IN (SELECT paper.id FROM {paper_table} paper WHERE {where})
+      AND NOT link.is_hidden
+      AND link.posted <= %s
 ),
 counted AS (
     SELECT paper_id, post_id, score, posted, account_rank,
@@ -250,15 +250,10 @@ ORDER BY 3 DESC, paper.arxiv_id{collate}
 def _rank(*, where, params, as_of, min_post_score, max_embedded):
     """The ranking of the papers `where` selects, best first: one query, one row per paper."""
     quote = connection.ops.quote_name
-    link = Tweet.papers.through._meta
     sources = list(Tweet.Source.values)
     source_names = [f"source_{n}" for n in range(len(sources))]
     embedded_names = [f"embedded_{rank}" for rank in range(1, max_embedded + 1)]
     sql = _QUERY.format(
-        link_table=quote(link.db_table),
-        link_paper=quote(link.get_field("paper").column),
-        link_tweet=quote(link.get_field("tweet").column),
-        tweet_table=quote(Tweet._meta.db_table),
         paper_table=quote(Paper._meta.db_table),
         where=where,
         collate=' COLLATE "C"' if connection.vendor == "postgresql" else "",
@@ -275,7 +270,7 @@ def _rank(*, where, params, as_of, min_post_score, max_embedded):
         pivot_names=", ".join(f"per_paper.{name}" for name in embedded_names),
     )
     as_of = connection.ops.adapt_datetimefield_value(as_of)
-    all_params = [*params, False, as_of, as_of, *sources, min_post_score, max_embedded, min_post_score, *params]
+    all_params = [*params, as_of, *sources, min_post_score, max_embedded, min_post_score, *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)
         rows = cursor.fetchall()
