@@ -194,11 +194,15 @@ def _limit(name, value, default, *, minimum=0):
 # - `ranked` keeps only the counted posts that can be embedded, those reaching the post threshold or
 #   scoring the paper's best, a few per paper, and numbers them best first: the one sort is over
 #   these few rows only, not over the day's posts.
-# - `per_paper` folds them into one row per paper and pivots the first `max_embedded` into columns
-#   (portable, unlike ordered string aggregates).
-# The outer query adds the papers with no posts and orders the ranking (score, then arXiv id in
-# code-point order: COLLATE "C" on PostgreSQL, SQLite's default BINARY). `NOT link.is_hidden` is
-# spelled as the index's condition is, so that both databases use that partial index.
+# - `entries` keeps the first `max_embedded` of them, and adds one row for every paper selected, with or
+#   without posts, which carries its arXiv id.
+# The outer query folds those into one row per paper, pivoting the embedded posts into columns
+# (portable, unlike ordered string aggregates), and orders the ranking (score, then arXiv id in
+# code-point order: COLLATE "C" on PostgreSQL, SQLite's default BINARY). Folding a UNION, rather than
+# joining the papers to their totals, leaves the planner no join to get wrong: estimating the window
+# filters at a handful of rows, PostgreSQL would otherwise loop over every paper for every total.
+# `NOT link.is_hidden` is spelled as the index's condition is, so that both databases use that
+# partial index.
 _QUERY = """
 WITH visible AS (
     SELECT link.paper_id AS paper_id, link.tweet_id AS post_id, link.source AS source,
@@ -224,26 +228,24 @@ counted AS (
     WINDOW paper AS (PARTITION BY paper_id)
 ),
 ranked AS (
-    SELECT paper_id, post_id, score, paper_score, paper_retweets, post_count, account_count, {source_names},
+    SELECT paper_id, post_id, score, paper_score, paper_retweets, post_count, account_count, {source_bits} AS sources,
            ROW_NUMBER() OVER (PARTITION BY paper_id ORDER BY score DESC, posted, post_id) AS post_rank
     FROM counted
     WHERE account_rank = 1 AND (score >= %s OR score = best_score)
 ),
-per_paper AS (
-    SELECT paper_id, MAX(paper_score) AS score, MAX(paper_retweets) AS retweets, MAX(post_count) AS post_count,
-           MAX(account_count) AS account_count, {source_bits} AS sources,
-           {embedded_columns}
+entries AS (
+    SELECT paper_id, NULL AS arxiv_id, paper_score, paper_retweets, post_count, account_count, sources,
+           post_rank, post_id
     FROM ranked
     WHERE post_rank <= %s AND (post_rank = 1 OR score >= %s)
-    GROUP BY paper_id
+    UNION ALL
+    SELECT paper.id, paper.arxiv_id, 0, 0, 0, 0, 0, NULL, NULL FROM {paper_table} paper WHERE {where}
 )
-SELECT paper.id, paper.arxiv_id, COALESCE(per_paper.score, 0), COALESCE(per_paper.retweets, 0),
-       COALESCE(per_paper.post_count, 0), COALESCE(per_paper.account_count, 0), COALESCE(per_paper.sources, 0),
-       {pivot_names}
-FROM {paper_table} paper
-LEFT JOIN per_paper ON per_paper.paper_id = paper.id
-WHERE {where}
-ORDER BY 3 DESC, paper.arxiv_id{collate}
+SELECT paper_id, MAX(arxiv_id), MAX(paper_score), MAX(paper_retweets), MAX(post_count), MAX(account_count),
+       MAX(sources), {embedded_columns}
+FROM entries
+GROUP BY paper_id
+ORDER BY 3 DESC, MAX(arxiv_id){collate}
 """
 
 
@@ -252,22 +254,19 @@ def _rank(*, where, params, as_of, min_post_score, max_embedded):
     quote = connection.ops.quote_name
     sources = list(Tweet.Source.values)
     source_names = [f"source_{n}" for n in range(len(sources))]
-    embedded_names = [f"embedded_{rank}" for rank in range(1, max_embedded + 1)]
     sql = _QUERY.format(
         paper_table=quote(Paper._meta.db_table),
         where=where,
         collate=' COLLATE "C"' if connection.vendor == "postgresql" else "",
         source_windows=", ".join(
-            f"MAX(CASE WHEN source = %s THEN 1 ELSE 0 END) OVER paper AS {name}" for name in source_names
+            f"MAX(CASE WHEN source = %s THEN {1 << n} ELSE 0 END) OVER paper AS {name}"
+            for n, name in enumerate(source_names)
         ),
-        source_names=", ".join(source_names),
         # Platform n is bit n of one small number: one column back instead of one per platform.
-        source_bits=" + ".join(f"{1 << n} * MAX({name})" for n, name in enumerate(source_names)),
+        source_bits=" + ".join(source_names),
         embedded_columns=", ".join(
-            f"MAX(CASE WHEN post_rank = {rank} THEN post_id END) AS {name}"
-            for rank, name in enumerate(embedded_names, start=1)
+            f"MAX(CASE WHEN post_rank = {rank} THEN post_id END)" for rank in range(1, max_embedded + 1)
         ),
-        pivot_names=", ".join(f"per_paper.{name}" for name in embedded_names),
     )
     as_of = connection.ops.adapt_datetimefield_value(as_of)
     all_params = [*params, as_of, *sources, min_post_score, max_embedded, min_post_score, *params]
