@@ -1,11 +1,12 @@
 """Ranking benchmark: a day of 100,000 posts over 10,000 papers in PostgreSQL, ranked two ways in one run.
 
-(a) ``digests.ranking.rank_day``: one query with window functions; (b) a naive Python loop: every post of
-the day's papers loaded through the ORM (one prefetch) and the rule applied in Python
+(a) ``digests.ranking.rank_day``: one query with window functions, over the copy of the posts' ranking
+fields their links to papers hold (papers/link_columns.py), read in the order of its index; (b) a naive
+Python loop: every post of the day's papers loaded through the ORM (one prefetch) and the rule applied in Python
 (``tests/digests/ranking_days.naive_rank_day``); (c) for scale, the same loop with a query per paper
 (the N+1 a first version would write), timed once. All must give the same featured list and candidates.
-For reference, (f) is the floor of any ranking that reads the day's posts in the database: one join of
-the day's posts summed per paper, without the rule (no per-account best, no embedded posts).
+For reference, (f) is the floor of a ranking that reads the day's posts themselves: one join of the
+day's posts summed per paper, without the rule (no per-account best, no embedded posts).
 
 (a), (b) and (f) run in rounds, one of each per round, so that all three see the same load on a shared
 machine; it prints the medians of their wall-clock seconds and of the CPU seconds they cost (this
@@ -16,7 +17,7 @@ its ratio to (a). Target: (a) at least 20x faster than (b) in wall-clock time.
 
 It builds the day in its own database (<DATABASE_URL name>_bench_ranking), created and migrated for the
 run and dropped at the end. After the build it runs VACUUM ANALYZE, as autovacuum would (the build
-rewrites every post once to set its stored time).
+rewrites every post once to set its stored time); that also lets (a) read the links' index alone.
 """
 
 import argparse
