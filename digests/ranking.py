@@ -212,7 +212,7 @@ WITH visible AS (
                PARTITION BY link.paper_id, link.source, link.handle_key
                ORDER BY link.score DESC, link.posted, link.tweet_id ROWS UNBOUNDED PRECEDING
            ) AS account_rank
-    FROM papers_tweet_papers link
+    FROM {link_table} link
     WHERE link.paper_id IN (SELECT paper.id FROM {paper_table} paper WHERE {where})
       AND NOT link.is_hidden
       AND link.posted <= %s
@@ -257,6 +257,7 @@ def _rank(*, where, params, as_of, min_post_score, max_embedded):
     sources = list(Tweet.Source.values)
     source_names = [f"source_{n}" for n in range(len(sources))]
     sql = _QUERY.format(
+        link_table=quote(Tweet.papers.through._meta.db_table),
         paper_table=quote(Paper._meta.db_table),
         where=where,
         collate=' COLLATE "C"' if connection.vendor == "postgresql" else "",
