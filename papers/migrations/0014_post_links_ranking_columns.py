@@ -18,7 +18,7 @@ def drop_columns(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("papers", "0011_social_schedules"),
+        ("papers", "0013_stalled_runs_schedule"),
     ]
 
     operations = [
