@@ -14,7 +14,7 @@ COPY, INSERT ... SELECT unnest, the admin), so the copy is kept by the database,
   SQLite, which cannot change NEW, by an UPDATE of the new row right after);
 - a post whose ranking fields change rewrites its links, which the first trigger then fills.
 
-The migration papers/0014 adds the columns (`add_columns`). `install` (re)creates the triggers; every
+The migration papers/0015 adds the columns (`add_columns`). `install` (re)creates the triggers; every
 `migrate` runs it again, as SQLite drops a table's triggers when a migration rebuilds the table (a
 rebuild of the link table itself, for a change to the many-to-many field, would drop the columns too:
 such a migration has to add them back). `stale_links`
@@ -24,7 +24,7 @@ counts the links whose copy differs from their post; `refill` rewrites every lin
 
 from django.db import connection as default_connection
 
-MIGRATION = "0014_post_links_ranking_columns"  # the migration that added the columns
+MIGRATION = "0015_post_links_ranking_columns"  # the migration that added the columns
 
 # What each copied column holds, read from the post (`post`).
 _COPIED = {

@@ -18,7 +18,7 @@ def drop_columns(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("papers", "0013_stalled_runs_schedule"),
+        ("papers", "0014_post_runs_record_retries"),
     ]
 
     operations = [
