@@ -1,5 +1,9 @@
 """Shared fixtures: where the real data lives, and a skip with a reason where it does not."""
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -51,3 +55,29 @@ def storm_server():
     finally:
         server.clear()
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """The embedded default's database, migrated from nothing once per run by a real `manage.py migrate`
+    (it takes seconds on SQLite); tests take copies of it with `migrated_sqlite`."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_"))}
+    env.update(DATABASE_URL=f"sqlite:///{path}", DJANGO_SETTINGS_MODULE="hotpapers_site.settings.local")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite(sqlite_template, tmp_path):
+    """A fresh SQLite file of this test's own with every migration applied."""
+    path = tmp_path / "db.sqlite3"
+    shutil.copyfile(sqlite_template, path)
+    return path

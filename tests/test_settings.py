@@ -168,12 +168,9 @@ def test_redis_url_makes_redis_the_cache_and_the_broker():
     assert settings_of("hotpapers_site.settings.local", CELERY_BROKER_URL="redis://broker:6379/0")["EAGER"] is False
 
 
-def test_the_embedded_default_imports_the_seed_into_sqlite_without_redis(tmp_path, seed_path):
-    env = clean_env(
-        DJANGO_SETTINGS_MODULE="hotpapers_site.settings.local",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
-    )
-    manage("migrate", "--noinput", env=env)
+def test_the_embedded_default_imports_the_seed_into_sqlite_without_redis(migrated_sqlite, seed_path):
+    """Migrated from nothing by `manage.py migrate` (the sqlite_template fixture), as `make run` does."""
+    env = clean_env(DJANGO_SETTINGS_MODULE="hotpapers_site.settings.local", DATABASE_URL=f"sqlite:///{migrated_sqlite}")
     manage("import_digest", str(seed_path), env=env)
     manage("import_digest", str(seed_path), env=env)  # idempotent
 

@@ -25,42 +25,38 @@ def _post_files(corpus_dir, seed_path):
     return files
 
 
-def test_every_corpus_post_and_the_seed_export_to_the_bytes_they_were_imported_from(corpus_dir, seed_path):
+def test_the_corpus_imports_once_each_exports_to_its_own_bytes_and_reimports_as_no_change(corpus_dir, seed_path):
+    """One import of the 126 corpus posts and the seed (they take a while), checked three ways."""
     files = _post_files(corpus_dir, seed_path)
-    report = digests_import_files(files=_post_files(corpus_dir, seed_path))
-    assert report.ok, report.errors
-    digests = {digest.slug: digest for digest in DailyDigest.objects.all()}
-
-    for path in files:
-        original = path.read_bytes()
-        slug = parse_post(original, name=path.name).slug
-        exported = digest_export_markdown(digest=digests[slug]).encode("utf-8")
-        assert exported == original, path.name
-    repeats = {result.name: result.repeated_embeds for result in report.results if result.repeated_embeds}
-    assert set(repeats) == POSTS_WITH_REPEATED_EMBEDS and sum(repeats.values()) == 3
-
-
-def test_the_corpus_imports_each_digest_paper_and_tweet_once_in_a_bounded_number_of_queries(corpus_dir, seed_path):
     with CaptureQueriesContext(connection) as queries:
-        report = digests_import_files(files=_post_files(corpus_dir, seed_path))
+        report = digests_import_files(files=files)
 
+    # Each digest, paper and tweet once, in a bounded number of queries.
+    assert report.ok, report.errors
     assert sum(result.created for result in report.results) == CORPUS_POSTS + 1
     assert sum(result.entries for result in report.results) == 1152 + 8
     assert sum(result.papers_created for result in report.results) == 1149 + 8
     assert sum(result.tweets_created for result in report.results) == 1282  # 1,290 embeds, 8 of them repeats
     assert DailyDigest.objects.filter(status=DailyDigest.Status.PUBLISHED).count() == CORPUS_POSTS + 1
     assert len(queries) < QUERIES_PER_POST * (CORPUS_POSTS + 1)
+    repeats = {result.name: result.repeated_embeds for result in report.results if result.repeated_embeds}
+    assert set(repeats) == POSTS_WITH_REPEATED_EMBEDS and sum(repeats.values()) == 3
 
+    # Every post exports to the bytes it was imported from.
+    digests = {digest.slug: digest for digest in DailyDigest.objects.all()}
+    for path in files:
+        original = path.read_bytes()
+        slug = parse_post(original, name=path.name).slug
+        exported = digest_export_markdown(digest=digests[slug]).encode("utf-8")
+        assert exported == original, path.name
 
-def test_reimporting_the_corpus_changes_nothing(corpus_dir, seed_path):
-    digests_import_files(files=_post_files(corpus_dir, seed_path))
+    # Importing it all again changes nothing.
     before = database_dump()
-
     with CaptureQueriesContext(connection) as queries:
-        report = digests_import_files(files=_post_files(corpus_dir, seed_path))
+        again = digests_import_files(files=_post_files(corpus_dir, seed_path))
 
-    assert report.ok
-    assert not any(result.changed or result.created for result in report.results)
+    assert again.ok
+    assert not any(result.changed or result.created for result in again.results)
     assert database_dump() == before
     assert len(queries) < QUERIES_PER_POST * (CORPUS_POSTS + 1)
 

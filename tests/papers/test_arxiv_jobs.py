@@ -53,10 +53,10 @@ def test_the_daily_job_ingests_each_configured_category(httpserver, settings):
     assert queries[0].startswith("cat:cs.LG AND submittedDate:[")
 
 
-def test_feed_files_ingest_into_the_embedded_sqlite_default(tmp_path):
+def test_feed_files_ingest_into_the_embedded_sqlite_default(migrated_sqlite):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_"))}
     env.update(
-        DATABASE_URL=f"sqlite:///{tmp_path / 'embedded.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{migrated_sqlite}",
         DJANGO_SETTINGS_MODULE="hotpapers_site.settings.local",
     )
 
@@ -65,7 +65,6 @@ def test_feed_files_ingest_into_the_embedded_sqlite_default(tmp_path):
             [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
         )
 
-    assert manage("migrate", "-v0").returncode == 0
     feed = FIXTURES_DIR / "arxiv" / "api_id_list_classic.xml"
     first = manage("ingest_arxiv", "--file", str(feed))
     assert first.returncode == 0, first.stderr

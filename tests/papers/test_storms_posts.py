@@ -161,6 +161,12 @@ def queue(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def short_timeouts(settings):
+    """Half a second is long for a recorded answer on loopback, and each timeout a storm sends costs it."""
+    settings.SOCIAL_TIMEOUT = 0.5
+
+
+@pytest.fixture(autouse=True)
 def no_bluesky_session():
     """Each job logs in afresh (the login is part of the storm); none is left in the cache for other tests."""
     cache.delete(SESSION_KEY)
